@@ -1,0 +1,26 @@
+/* The subcommands of the tcbench binary. Each returns the exit status of
+ * DESIGN.md; for the MPI ones it is already agreed across ranks. */
+#ifndef TCB_COMMANDS_H
+#define TCB_COMMANDS_H
+
+#include "tcb_error.h"
+#include "world.h"
+
+#include <stdio.h>
+
+/* tcbench run SUITE.yaml [-o DIR] [--set KEY=VALUE]... [--dry-run]
+ * argv[0] is "run". full_argc/full_argv are the whole command line, recorded
+ * in run.json. */
+tcb_status tcb_cmd_run(const tcb_world *w, int argc, char **argv, int full_argc,
+                       char **full_argv);
+
+/* tcbench topo [--json] */
+tcb_status tcb_cmd_topo(const tcb_world *w, int argc, char **argv);
+
+/* tcbench list / tcbench version: local, no MPI needed. */
+tcb_status tcb_cmd_list(void);
+tcb_status tcb_cmd_version(void);
+
+void tcb_usage(FILE *out);
+
+#endif

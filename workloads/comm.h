@@ -1,0 +1,66 @@
+/* Comm backends: the collectives a workload can call, as one table of function
+ * pointers per backend (mpi now; nccl later fills in the same table).
+ *
+ * Buffers are device memory of the backend's kind (host memory for mpi).
+ * count is in elements of dtype per rank as nccl-tests counts it:
+ *   allreduce, broadcast, reduce, sendrecv: send count, recv count
+ *   allgather:      send count,   recv count*n
+ *   reducescatter:  send count*n, recv count
+ *   alltoall:       send count*n, recv count*n (count to each peer)
+ * sendbuf == recvbuf asks for the in-place variant. */
+#ifndef TCB_COMM_H
+#define TCB_COMM_H
+
+#include "dtype.h"
+#include "tcb_error.h"
+#include "world.h"
+
+#include <stddef.h>
+
+typedef enum { TCB_OP_SUM, TCB_OP_MAX, TCB_OP_MIN, TCB_OP_COUNT } tcb_redop;
+extern const char *const tcb_redop_names[]; /* NULL-terminated, tcb_redop order */
+
+typedef enum { TCB_SCOPE_WORLD, TCB_SCOPE_NODE, TCB_SCOPE_CROSS } tcb_scope;
+extern const char *const tcb_scope_names[]; /* NULL-terminated, tcb_scope order */
+
+/* A communicator of the backend over one scope. Opaque to workloads. */
+typedef struct tcb_comm tcb_comm;
+
+typedef struct tcb_comm_backend {
+    const char *name;
+    const char *summary;
+
+    /* Opens a communicator over scope. *out is NULL on ranks outside the scope
+     * (cross: every rank but local rank 0). Collective over the world. */
+    tcb_status (*open)(const tcb_world *w, tcb_scope scope, tcb_comm **out);
+    void (*close)(tcb_comm *c);
+    int (*rank)(const tcb_comm *c);
+    int (*size)(const tcb_comm *c);
+
+    /* Memory the collectives can use; zeroed is not promised. The copies move
+     * bytes between it and host memory, for filling inputs and checking outputs. */
+    void *(*alloc)(size_t bytes);
+    void (*free)(void *p);
+    tcb_status (*upload)(void *dst, const void *host_src, size_t bytes);
+    tcb_status (*download)(void *host_dst, const void *src, size_t bytes);
+
+    tcb_status (*allreduce)(tcb_comm *c, const void *send, void *recv, size_t count,
+                            tcb_dtype t, tcb_redop op);
+    tcb_status (*allgather)(tcb_comm *c, const void *send, void *recv, size_t count,
+                            tcb_dtype t);
+    tcb_status (*reducescatter)(tcb_comm *c, const void *send, void *recv,
+                                size_t count, tcb_dtype t, tcb_redop op);
+    tcb_status (*alltoall)(tcb_comm *c, const void *send, void *recv, size_t count,
+                           tcb_dtype t);
+    tcb_status (*broadcast)(tcb_comm *c, const void *send, void *recv, size_t count,
+                            tcb_dtype t, int root);
+    tcb_status (*reduce)(tcb_comm *c, const void *send, void *recv, size_t count,
+                         tcb_dtype t, tcb_redop op, int root);
+    /* Ring: send to rank+1, receive from rank-1. */
+    tcb_status (*sendrecv)(tcb_comm *c, const void *send, void *recv, size_t count,
+                           tcb_dtype t);
+    /* Waits until the operations issued so far are complete (a no-op for mpi). */
+    tcb_status (*sync)(tcb_comm *c);
+} tcb_comm_backend;
+
+#endif
