@@ -28,8 +28,10 @@ struct tcb_watchdog {
     json_t *record;          /* the timeout record of the armed case */
 };
 
+#ifdef TCB_HAVE_MPI
 /* MPI guarantees tags up to 32767. */
 static int done_tag(int case_index) { return case_index % 32767; }
+#endif
 
 /* Ranks that had not sent their done message for the armed case, as a JSON
  * array, or null when MPI cannot be probed from this thread. */

@@ -51,18 +51,21 @@ __attribute__((constructor)) static void collective_names_init(void)
         collective_names[i] = tcb_collectives[i]->name;
 }
 
+/* Order matters: cases expand with the last parameter varying fastest, so
+ * a suite's sweep reads like nccl-tests, one table per collective and scope
+ * with sizes as rows. */
 static const tcb_param_spec collective_params[] = {
     {"collective", TCB_PARAM_ENUM, NULL, 0, collective_names, "the collective to run"},
-    {"dtype", TCB_PARAM_ENUM, "float32", 0, tcb_dtype_names, "element type"},
-    {"op", TCB_PARAM_ENUM, "sum", 0, tcb_redop_names, "reduction operator (reductions only)"},
-    {"size", TCB_PARAM_SIZE, "1MiB", 1, NULL,
-     "bytes per rank, S = max(send, recv) as nccl-tests counts it"},
-    {"inplace", TCB_PARAM_BOOL, "false", 0, NULL, "send buffer == recv buffer"},
     {"scope", TCB_PARAM_ENUM, "world", 0, tcb_scope_names,
      "world: all ranks; node: the ranks of each node; cross: one rank per node"},
+    {"dtype", TCB_PARAM_ENUM, "float32", 0, tcb_dtype_names, "element type"},
+    {"op", TCB_PARAM_ENUM, "sum", 0, tcb_redop_names, "reduction operator (reductions only)"},
     {"root", TCB_PARAM_INT, "0", 0, NULL, "root rank (broadcast, reduce)"},
+    {"inplace", TCB_PARAM_BOOL, "false", 0, NULL, "send buffer == recv buffer"},
     {"corrupt", TCB_PARAM_INT, "0", 0, NULL,
      "elements world rank 0 alters before the check: a self-test of the verifier"},
+    {"size", TCB_PARAM_SIZE, "1MiB", 1, NULL,
+     "bytes per rank, S = max(send, recv) as nccl-tests counts it"},
     {NULL, 0, NULL, 0, NULL, NULL},
 };
 
@@ -143,6 +146,8 @@ static tcb_status coll_setup(const tcb_world *w, const tcb_case *c, void **state
     s->send_bytes = s->coll->send_count(s->x.count, s->x.n) * es;
     s->recv_bytes = s->coll->recv_count(s->x.count, s->x.n) * es;
     s->bytes = s->send_bytes > s->recv_bytes ? s->send_bytes : s->recv_bytes;
+    if (s->in_place) /* one buffer holds the input and the output: the larger */
+        s->recv_bytes = s->send_bytes = s->bytes;
 
     s->recv = s->x.backend->alloc(s->recv_bytes);
     s->send = s->in_place ? s->recv : s->x.backend->alloc(s->send_bytes);
