@@ -48,9 +48,10 @@ typedef struct {
  * VALUE is YAML, so lists and ranges work there too.
  *
  * On success fills *suite (free it with tcb_suite_free). On failure returns
- * TCB_ERR_CONFIG (bad suite or override) or TCB_ERR_RUNTIME (unreadable file)
- * with one message in *diag of the form "FILE:LINE:COLUMN: what is wrong",
- * and *suite holds nothing to free. Prints nothing. */
+ * TCB_ERR_CONFIG (bad or unreadable suite, bad override; a usage error) or
+ * TCB_ERR_RUNTIME (out of memory) with one message in *diag of the form
+ * "FILE:LINE:COLUMN: what is wrong", and *suite holds nothing to free.
+ * Prints nothing. */
 tcb_status tcb_suite_load(const char *path, const char *const *sets, int nsets,
                           tcb_suite *suite, tcb_diag *diag);
 

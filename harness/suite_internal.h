@@ -66,6 +66,11 @@ tcb_status tcb_suite_values_parse(const tcb_suite_src *src, yaml_node_t *node,
                                   const tcb_param_spec *spec,
                                   tcb_suite_values *out, tcb_diag *d);
 
+/* Gives every parameter an entry did not set its spec's default; a required
+ * one (def == NULL) missing is an error at the entry's position. */
+tcb_status tcb_suite_fill_defaults(const char *path, tcb_suite_entry *entries, int n,
+                                   tcb_diag *d);
+
 /* Expands entries (every parameter filled) into suite->cases and
  * suite->ncases, entries in order, the last parameter of the spec varying
  * fastest. path names the file in the too-many-cases message. suite->cases

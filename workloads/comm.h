@@ -59,7 +59,8 @@ typedef struct tcb_comm_backend {
     /* Ring: send to rank+1, receive from rank-1. */
     tcb_status (*sendrecv)(tcb_comm *c, const void *send, void *recv, size_t count,
                            tcb_dtype t);
-    /* Waits until the operations issued so far are complete (a no-op for mpi). */
+    /* Waits until the operations issued so far are complete. NULL for a
+     * backend whose calls block until done (mpi): nothing to call when timed. */
     tcb_status (*sync)(tcb_comm *c);
 } tcb_comm_backend;
 

@@ -5,6 +5,8 @@
  *   mpirun -np 2 tcbench-bench-overhead SUITE.yaml ROUNDS
  * SUITE.yaml holds float32 sum allreduce cases; their size, warmup and iters
  * apply to both. Prints one line per case with both medians and the overhead. */
+#include "collective.h"
+#include "comm.h"
 #include "mpi_dtype.h"
 #include "run.h"
 #include "stats.h"
@@ -16,14 +18,35 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+extern const tcb_comm_backend tcb_comm_mpi;
+
+/* The bare loop does what the harness does around its timed part, by hand:
+ * allocate as the collective workload does (its backend's recv and send
+ * buffers, then the two host copies: the same sizes in the same order, so the
+ * buffers sit the same distance apart and meet the same cache conflicts),
+ * fill, warm up, verify one result, then time. Both matter on this machine:
+ * at 64 KiB the layout alone moved the time by 30%, and a loop right after a
+ * burst of CPU work ran faster than one without. Returns the median
+ * iteration, seconds (rank 0), or -1 if the result was wrong. */
 static double bare_allreduce(const tcb_world *w, size_t count, int warmup, int iters)
 {
-    float *send = malloc(count * sizeof *send), *recv = malloc(count * sizeof *recv);
-    double *mine = calloc((size_t)iters, sizeof *mine), *slowest = calloc((size_t)iters, sizeof *slowest);
-    for (size_t i = 0; i < count; i++)
-        send[i] = (float)(i % 5) - 2.0f;
+    size_t bytes = count * sizeof(float);
+    float *recv = tcb_comm_mpi.alloc(bytes), *send = tcb_comm_mpi.alloc(bytes);
+    void *host_recv = malloc(bytes), *host_send = malloc(bytes);
+    double *mine = calloc((size_t)iters, sizeof *mine);
+    double *slowest = calloc((size_t)iters, sizeof *slowest);
+    if (!recv || !send || !host_recv || !host_send || !mine || !slowest)
+        MPI_Abort(MPI_COMM_WORLD, 3);
+    tcb_coll_fill(TCB_FLOAT32, send, 0, count, w->rank, 0);
+
     for (int k = 0; k < warmup; k++)
         MPI_Allreduce(send, recv, (int)count, MPI_FLOAT, MPI_SUM, w->world);
+    MPI_Allreduce(send, recv, (int)count, MPI_FLOAT, MPI_SUM, w->world);
+    long long wrong = 0;
+    for (size_t i = 0; i < count; i++) {
+        double mag;
+        wrong += recv[i] != tcb_coll_reduced(TCB_OP_SUM, w->size, i, &mag);
+    }
     for (int k = 0; k < iters; k++) {
         MPI_Barrier(w->world);
         double t0 = tcb_now();
@@ -34,17 +57,33 @@ static double bare_allreduce(const tcb_world *w, size_t count, int warmup, int i
     tcb_stats t = {0};
     if (w->rank == 0)
         tcb_stats_compute(slowest, iters, &t);
-    free(send);
-    free(recv);
+    tcb_comm_mpi.free(send);
+    tcb_comm_mpi.free(recv);
+    free(host_send);
+    free(host_recv);
     free(mine);
     free(slowest);
-    return t.median;
+    return tcb_world_sum(w, wrong) == 0 ? t.median : -1;
 }
 
 static int by_value(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
     return (x > y) - (x < y);
+}
+
+/* Per-round a/b - 1 in percent: out[0] median, out[1] 10th, out[2] 90th
+ * percentile (nearest rank). */
+static void ratio_summary(const double *a, const double *b, int rounds, double out[3])
+{
+    double *r = calloc((size_t)rounds, sizeof *r);
+    for (int i = 0; i < rounds; i++)
+        r[i] = (a[i] / b[i] - 1) * 100;
+    qsort(r, (size_t)rounds, sizeof *r, by_value);
+    out[0] = r[rounds / 2];
+    out[1] = r[(rounds - 1) / 10];
+    out[2] = r[(rounds - 1) - (rounds - 1) / 10];
+    free(r);
 }
 
 int main(int argc, char **argv)
@@ -71,31 +110,58 @@ int main(int argc, char **argv)
     tcb_run_ctx ctx = {.w = &w, .run_id = "bench-overhead"};
     int status = 0;
     if (w.rank == 0)
-        printf("# %d ranks, %d rounds, harness and bare alternated; medians of per-round medians\n"
-               "%10s %6s %14s %14s %10s\n", w.size, rounds, "size(B)", "iters",
-               "harness(us)", "bare(us)", "overhead");
+        printf("# %d ranks, %d rounds; per round the harness, a bare MPI_Allreduce loop and\n"
+               "# the same bare loop again, in rotating order. A round's time is its median\n"
+               "# iteration (slowest rank per iteration).\n"
+               "# best: the fastest round of each arm, and harness/bare - 1 of those.\n"
+               "# overhead: harness/bare - 1 per round: median [10th, 90th percentile].\n"
+               "# A/A: bare-again/bare - 1 per round, the same way: the noise floor.\n"
+               "%10s %6s %10s %10s %9s %9s %17s %9s %17s\n",
+               w.size, rounds, "size(B)", "iters", "harness", "bare", "best", "overhead",
+               "", "A/A", "");
     for (int i = 0; i < suite.ncases; i++) {
         const tcb_case *c = &suite.cases[i];
         size_t count = (size_t)tcb_params_int(&c->params, "size") / sizeof(float);
-        double *h = calloc((size_t)rounds, sizeof *h), *b = calloc((size_t)rounds, sizeof *b);
+        /* t[arm][round]: arm 0 the harness, 1 the bare loop, 2 the bare loop
+         * again: an A/A pair that shows how far two identical loops differ. */
+        double *t[3];
+        for (int a = 0; a < 3; a++)
+            t[a] = calloc((size_t)rounds, sizeof *t[a]);
         for (int r = 0; r < rounds; r++) {
-            int check = 0;
-            tcb_stats t = {0};
-            if (tcb_run_case(&ctx, c, &check, &t) != TCB_OK)
-                status = 1;
-            h[r] = t.median;
-            b[r] = bare_allreduce(&w, count, c->warmup, c->iters);
+            /* Each arm goes first, second and third in turn: on this VM the
+             * same loop can run 2x slower or faster depending on what ran
+             * just before it. */
+            for (int k = 0; k < 3; k++) {
+                int arm = (r + k) % 3;
+                if (arm == 0) {
+                    int check = 0;
+                    tcb_stats st = {0};
+                    if (tcb_run_case(&ctx, c, &check, &st) != TCB_OK)
+                        status = 1;
+                    t[0][r] = st.median;
+                } else {
+                    t[arm][r] = bare_allreduce(&w, count, c->warmup, c->iters);
+                    if (t[arm][r] < 0 && w.rank == 0)
+                        status = 1;
+                }
+            }
         }
         if (w.rank == 0) {
-            qsort(h, (size_t)rounds, sizeof *h, by_value);
-            qsort(b, (size_t)rounds, sizeof *b, by_value);
-            double hm = h[rounds / 2], bm = b[rounds / 2];
-            printf("%10lld %6d %14.3f %14.3f %+9.2f%%\n",
-                   tcb_params_int(&c->params, "size"), c->iters, hm * 1e6, bm * 1e6,
-                   (hm / bm - 1) * 100);
+            double over[3], aa[3], best[3];
+            ratio_summary(t[0], t[1], rounds, over);
+            ratio_summary(t[2], t[1], rounds, aa);
+            for (int a = 0; a < 3; a++) {
+                qsort(t[a], (size_t)rounds, sizeof *t[a], by_value);
+                best[a] = t[a][0];
+            }
+            printf("%10lld %6d %10.3f %10.3f %+8.2f%% %+8.2f%% [%+6.1f%%,%+6.1f%%] %+8.2f%% "
+                   "[%+6.1f%%,%+6.1f%%]\n",
+                   tcb_params_int(&c->params, "size"), c->iters, best[0] * 1e6,
+                   best[1] * 1e6, (best[0] / best[1] - 1) * 100, over[0], over[1], over[2],
+                   aa[0], aa[1], aa[2]);
         }
-        free(h);
-        free(b);
+        for (int a = 0; a < 3; a++)
+            free(t[a]);
     }
     tcb_suite_free(&suite);
     tcb_world_finalize(&w);
