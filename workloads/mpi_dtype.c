@@ -2,8 +2,8 @@
 
 #include <stdint.h>
 
-static MPI_Datatype half_type = MPI_DATATYPE_NULL; /* 2 opaque bytes */
-static MPI_Op half_ops[2][TCB_OP_COUNT];           /* [bf16 | f16][op] */
+MPI_Datatype tcb_mpi_half_type = MPI_DATATYPE_NULL;
+MPI_Op tcb_mpi_half_ops[2][TCB_OP_COUNT];
 
 /* One user function per (16-bit type, op). MPI calls it with inout = in op inout. */
 #define HALF_OP(name, to_f, from_f, expr)                                      \
@@ -32,42 +32,21 @@ static MPI_User_function *const half_fns[2][TCB_OP_COUNT] = {
 
 tcb_status tcb_mpi_dtypes_init(void)
 {
-    TCB_MPI_CHECK(MPI_Type_contiguous(2, MPI_BYTE, &half_type));
-    TCB_MPI_CHECK(MPI_Type_commit(&half_type));
+    TCB_MPI_CHECK(MPI_Type_contiguous(2, MPI_BYTE, &tcb_mpi_half_type));
+    TCB_MPI_CHECK(MPI_Type_commit(&tcb_mpi_half_type));
     for (int k = 0; k < 2; k++)
         for (int op = 0; op < TCB_OP_COUNT; op++)
-            TCB_MPI_CHECK(MPI_Op_create(half_fns[k][op], 1, &half_ops[k][op]));
+            TCB_MPI_CHECK(MPI_Op_create(half_fns[k][op], 1, &tcb_mpi_half_ops[k][op]));
     return TCB_OK;
 }
 
 void tcb_mpi_dtypes_free(void)
 {
-    if (half_type == MPI_DATATYPE_NULL)
+    if (tcb_mpi_half_type == MPI_DATATYPE_NULL)
         return;
     for (int k = 0; k < 2; k++)
         for (int op = 0; op < TCB_OP_COUNT; op++)
-            MPI_Op_free(&half_ops[k][op]);
-    MPI_Type_free(&half_type);
+            MPI_Op_free(&tcb_mpi_half_ops[k][op]);
+    MPI_Type_free(&tcb_mpi_half_type);
 }
 
-MPI_Datatype tcb_mpi_datatype(tcb_dtype t)
-{
-    switch (t) {
-    case TCB_FLOAT32: return MPI_FLOAT;
-    case TCB_FLOAT64: return MPI_DOUBLE;
-    case TCB_INT32: return MPI_INT32_T;
-    case TCB_BFLOAT16:
-    case TCB_FLOAT16: return half_type;
-    default: return MPI_DATATYPE_NULL;
-    }
-}
-
-MPI_Op tcb_mpi_op(tcb_dtype t, tcb_redop op)
-{
-    static const MPI_Op builtin[TCB_OP_COUNT] = {MPI_SUM, MPI_MAX, MPI_MIN};
-    if (t == TCB_BFLOAT16)
-        return half_ops[0][op];
-    if (t == TCB_FLOAT16)
-        return half_ops[1][op];
-    return builtin[op];
-}

@@ -15,8 +15,30 @@ tcb_status tcb_mpi_dtypes_init(void);
 /* Frees what tcb_mpi_dtypes_init created; before MPI_Finalize. */
 void tcb_mpi_dtypes_free(void);
 
-MPI_Datatype tcb_mpi_datatype(tcb_dtype t);
-MPI_Op tcb_mpi_op(tcb_dtype t, tcb_redop op);
+/* Inline: they run inside every timed collective call. */
+extern MPI_Datatype tcb_mpi_half_type;                /* 2 opaque bytes */
+extern MPI_Op tcb_mpi_half_ops[2][TCB_OP_COUNT];      /* [bf16 | f16][op] */
+
+static inline MPI_Datatype tcb_mpi_datatype(tcb_dtype t)
+{
+    switch (t) {
+    case TCB_FLOAT32: return MPI_FLOAT;
+    case TCB_FLOAT64: return MPI_DOUBLE;
+    case TCB_INT32: return MPI_INT32_T;
+    case TCB_BFLOAT16:
+    case TCB_FLOAT16: return tcb_mpi_half_type;
+    default: return MPI_DATATYPE_NULL;
+    }
+}
+
+static inline MPI_Op tcb_mpi_op(tcb_dtype t, tcb_redop op)
+{
+    if (t == TCB_BFLOAT16)
+        return tcb_mpi_half_ops[0][op];
+    if (t == TCB_FLOAT16)
+        return tcb_mpi_half_ops[1][op];
+    return op == TCB_OP_SUM ? MPI_SUM : op == TCB_OP_MAX ? MPI_MAX : MPI_MIN;
+}
 
 /* The one check macro for MPI calls: logs file:line, the call and MPI's error
  * string, and returns TCB_ERR_RUNTIME from the calling function. Communicators
