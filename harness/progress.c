@@ -2,13 +2,37 @@
 #include "timer.h"
 #include "workload.h"
 
+#include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
+
+/* Whether a person watches out. Under mpirun the ranks' stderr is a pipe to
+ * the launcher, which copies it to its own stderr: then the launcher's
+ * stderr decides (our parent on this node, for mpirun's local ranks; a
+ * remote daemon or srun's stepd has no terminal, so those stay plain). */
+static bool watched(FILE *out)
+{
+    int fd = fileno(out);
+    if (isatty(fd))
+        return true;
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISFIFO(st.st_mode))
+        return false; /* a file: plain lines */
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%ld/fd/2", (long)getppid());
+    int parent = open(path, O_WRONLY | O_NOCTTY | O_CLOEXEC);
+    if (parent < 0)
+        return false;
+    bool tty = isatty(parent);
+    close(parent);
+    return tty;
+}
 
 void tcb_progress_start(tcb_progress *p, FILE *out, int total)
 {
     p->out = out;
-    p->live = isatty(fileno(out));
+    p->live = watched(out);
     p->total = total;
     p->done = 0;
     p->start = tcb_now();

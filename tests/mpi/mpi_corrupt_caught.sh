@@ -14,3 +14,18 @@ for np in 2 4; do
     expect_eq "np $np clean case after" "$("$CHECK" field "$r" 3 check.status)" '"ok"'
     grep -q ' 5$' "$WORK/out" || fail "table does not show 5 wrong"
 done
+
+# Progress: case i of N with its parameters and an ETA, one plain line per
+# case when stderr is not a terminal, and a problem line for each wrong case.
+grep -q '^\[1/4\] collective collective=allreduce .*corrupt=5 size=4KiB  ETA ?$' "$WORK/err" \
+    || { cat "$WORK/err"; fail "no plain progress line for case 1"; }
+grep -q '^\[4/4\] collective .* ETA [0-9]*:[0-9][0-9]$' "$WORK/err" || fail "no ETA on case 4"
+expect_eq "problem lines" "$(grep -c ': wrong$' "$WORK/err")" 3
+# On a terminal (script gives mpirun one), the line is rewritten in place.
+if command -v script >/dev/null; then
+    script -qec "$MPIEXEC -n 2 $TCBENCH run $SUITES/corrupt.yaml -o $WORK/live >/dev/null" \
+        "$WORK/typescript" >/dev/null 2>&1 </dev/null || true
+    grep -q $'\r\033\\[K\\[2/4\\] collective' "$WORK/typescript" \
+        || { cat -v "$WORK/typescript" | head; fail "no live progress line on a terminal"; }
+    pass "live progress line on a terminal"
+fi
