@@ -96,6 +96,17 @@ static tcb_status parse_run_options(const tcb_world *w, int argc, char **argv,
     return TCB_ERR_CONFIG;
 }
 
+/* The launcher check on every rank. Each rank prints its own message: a
+ * singleton cannot ask the others to agree, and they all see the same thing. */
+static tcb_status check_launcher(const tcb_world *w)
+{
+    tcb_diag d = {{0}};
+    tcb_status mine = tcb_world_check_launcher(w, &d);
+    if (mine != TCB_OK)
+        tcb_log_error("%s", d.msg);
+    return tcb_world_agree(w, mine);
+}
+
 /* Loads the suite on every rank; the first rank that failed prints its
  * message, every rank returns the same status. A suite that differs between
  * ranks (a stale copy on one node) is refused too. */
@@ -214,11 +225,7 @@ tcb_status tcb_cmd_run(const tcb_world *w, int argc, char **argv, int full_argc,
     run_options o;
     TCB_CHECK(tcb_world_agree(w, parse_run_options(w, argc, argv, &o)));
 
-    tcb_diag d = {{0}};
-    tcb_status launch = tcb_world_check_launcher(w, &d);
-    if (launch != TCB_OK)
-        tcb_log_error("%s", d.msg); /* a singleton cannot ask the others to agree */
-    TCB_CHECK(tcb_world_agree(w, launch));
+    TCB_CHECK(check_launcher(w));
 
     tcb_suite suite;
     TCB_CHECK(load_suite_everywhere(w, &o, &suite));
@@ -287,6 +294,7 @@ tcb_status tcb_cmd_topo(const tcb_world *w, int argc, char **argv)
         }
     }
     TCB_CHECK(tcb_world_agree(w, mine));
+    TCB_CHECK(check_launcher(w));
     tcb_status s = TCB_OK;
     json_t *nodes = tcb_nodes_gather(w, &s);
     if (w->rank == 0 && nodes != NULL) {

@@ -76,24 +76,23 @@ static void measure(const tcb_run_ctx *ctx, const tcb_case *c, void *state,
     o->check = CHECK_OK;
 }
 
-static void print_table(const tcb_run_ctx *ctx, const tcb_case *c, void *state,
+static void print_table(tcb_run_ctx *ctx, const tcb_case *c, void *state,
                         const tcb_stats *t, long long wrong)
 {
-    static char last_key[256];
-    char key[256];
+    char key[sizeof ctx->table_key];
     const tcb_workload *wl = c->workload;
     if (ctx->table == NULL || state == NULL)
         return;
     wl->table_key(c, key, sizeof key);
-    if (strcmp(key, last_key) != 0) {
+    if (strcmp(key, ctx->table_key) != 0) {
         wl->table_header(ctx->table, c, state);
-        snprintf(last_key, sizeof last_key, "%s", key);
+        snprintf(ctx->table_key, sizeof ctx->table_key, "%s", key);
     }
     wl->table_row(ctx->table, c, state, t, wrong);
     fflush(ctx->table);
 }
 
-tcb_status tcb_run_case(const tcb_run_ctx *ctx, const tcb_case *c, int *check,
+tcb_status tcb_run_case(tcb_run_ctx *ctx, const tcb_case *c, int *check,
                         tcb_stats *stats)
 {
     const tcb_world *w = ctx->w;
@@ -170,7 +169,7 @@ tcb_status tcb_run_case(const tcb_run_ctx *ctx, const tcb_case *c, int *check,
     return agreed;
 }
 
-tcb_status tcb_run_suite(const tcb_run_ctx *ctx, const tcb_suite *suite, int counts[5])
+tcb_status tcb_run_suite(tcb_run_ctx *ctx, const tcb_suite *suite, int counts[5])
 {
     tcb_progress progress;
     memset(counts, 0, 5 * sizeof *counts);

@@ -17,6 +17,7 @@ typedef struct {
     tcb_watchdog *watchdog;
     FILE *table;           /* results tables (rank 0); NULL for none */
     FILE *progress;        /* progress lines (rank 0); NULL for none */
+    char table_key[256];   /* the table being printed; a new key starts a new one */
 } tcb_run_ctx;
 
 /* Runs one case: setup, untimed warm-up, check, timed iterations, record.
@@ -24,11 +25,11 @@ typedef struct {
  * TCB_ERR_WRONG, TCB_ERR_RUNTIME...), the same on every rank; on rank 0,
  * *check is its index in tcb_check_names, and if stats is not NULL it gets
  * the timing statistics (valid when the case was timed). */
-tcb_status tcb_run_case(const tcb_run_ctx *ctx, const tcb_case *c, int *check,
+tcb_status tcb_run_case(tcb_run_ctx *ctx, const tcb_case *c, int *check,
                         tcb_stats *stats);
 
 /* Runs every case of suite in order; counts[i] (rank 0) is the number of
  * cases whose check ended as tcb_check_names[i]. Returns the worst status. */
-tcb_status tcb_run_suite(const tcb_run_ctx *ctx, const tcb_suite *suite, int counts[5]);
+tcb_status tcb_run_suite(tcb_run_ctx *ctx, const tcb_suite *suite, int counts[5]);
 
 #endif

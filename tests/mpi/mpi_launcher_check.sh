@@ -16,6 +16,13 @@ for var in PMI_SIZE SLURM_STEP_NUM_TASKS; do
         || { cat "$WORK/err"; fail "no singleton message"; }
     [ ! -e "$WORK/r-$var/results.jsonl" ] || fail "a mismatched job measured anyway"
 done
+# Inside an srun step SLURM_NTASKS is the step's size and counts.
+run_status st env SLURM_NTASKS=2 SLURM_STEP_ID=0 "$TCBENCH" run "$WORK/s.yaml" -o "$WORK/r-step" \
+    >"$WORK/out" 2>"$WORK/err" || true
+expect_eq "SLURM_NTASKS=2 in a step, singleton: exit status" "$st" 2
+# topo checks too: a mismatched job would print each node N times.
+run_status st env PMI_SIZE=2 "$TCBENCH" topo >"$WORK/out" 2>"$WORK/err" || true
+expect_eq "topo as a mismatched singleton: exit status" "$st" 2
 # SLURM_NTASKS alone is the allocation's size, not this step's: no complaint.
 run_status st env SLURM_NTASKS=8 "$TCBENCH" run "$WORK/s.yaml" -o "$WORK/r-alloc" \
     >"$WORK/out" 2>"$WORK/err" || true

@@ -18,9 +18,7 @@ static size_t checked(const tcb_coll_ctx *x) { return x->count; }
 
 static double expected(const tcb_coll_ctx *x, size_t i, double *mag)
 {
-    double v = tcb_coll_value(x->root, i);
-    *mag = v < 0 ? -v : v;
-    return v;
+    return tcb_coll_copied(x->root, i, mag);
 }
 
 static tcb_status run(const tcb_coll_ctx *x, const void *send, void *recv)

@@ -63,6 +63,15 @@ static inline double tcb_coll_value(int r, size_t g)
     return (double)(long long)(z % 5) - 2.0;
 }
 
+/* The expected value of an element copied from one rank (no reduction):
+ * the value itself, and its magnitude for the rounding bound. */
+static inline double tcb_coll_copied(int r, size_t g, double *magnitude)
+{
+    double v = tcb_coll_value(r, g);
+    *magnitude = v < 0 ? -v : v;
+    return v;
+}
+
 /* op applied to tcb_coll_value(r, g) over r = 0..n-1, and the sum of magnitudes. */
 double tcb_coll_reduced(tcb_redop op, int n, size_t g, double *magnitude);
 
