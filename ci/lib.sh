@@ -3,8 +3,9 @@
 
 # Debian 12 packages tcbench builds, runs and tests with.
 TCB_PACKAGES=(build-essential cmake pkg-config git
-              libopenmpi-dev openmpi-bin libhwloc-dev hwloc libyaml-dev
-              libjansson-dev libgsl-dev libcriterion-dev)
+              libopenmpi-dev openmpi-bin libhwloc-dev libyaml-dev
+              libjansson-dev libgsl-dev libcriterion-dev
+              procps bsdutils)  # pkill and script, for the MPI tests
 
 tcb_log() { printf '\n== %s\n' "$*" >&2; }
 
