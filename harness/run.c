@@ -111,10 +111,14 @@ tcb_status tcb_run_case(tcb_run_ctx *ctx, const tcb_case *c, int *check,
     else
         snprintf(o.detail, sizeof o.detail, "setup failed on at least one rank");
 
-    /* The end of the case for this rank; then every rank agrees on it. */
+    /* The end of the case for this rank; then every rank agrees on it, and
+     * the deadline is off before anything is written, so a case is never
+     * recorded twice. */
     if (ctx->watchdog != NULL)
         tcb_watchdog_rank_done(ctx->watchdog, c);
     o.status = tcb_world_agree(w, o.status);
+    if (ctx->watchdog != NULL)
+        tcb_watchdog_disarm(ctx->watchdog, c);
     if (o.status != TCB_OK) {
         o.check = CHECK_ERROR;
         o.timed = false;
@@ -155,8 +159,6 @@ tcb_status tcb_run_case(tcb_run_ctx *ctx, const tcb_case *c, int *check,
             *stats = t;
     }
     json_decref(rec);
-    if (ctx->watchdog != NULL)
-        tcb_watchdog_disarm(ctx->watchdog, c);
     if (state != NULL)
         wl->teardown(state);
     free(o.samples);
