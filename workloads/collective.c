@@ -75,7 +75,8 @@ typedef struct {
     bool in_place;
     long long corrupt;       /* elements to alter before checking (world rank 0) */
     void *send, *recv;       /* backend memory; send == recv in place */
-    void *host_send, *host_recv;
+    void *host_send, *host_recv; /* host copies; the same as send, recv when
+                                  * the backend's memory is host memory */
     size_t send_bytes, recv_bytes;
     size_t bytes;            /* S = max(send, recv) per rank, what bandwidth counts */
 } coll_state;
@@ -97,8 +98,10 @@ static void free_buffers(coll_state *s)
             s->x.backend->free(s->send);
         s->x.backend->free(s->recv);
     }
-    free(s->host_send);
-    free(s->host_recv);
+    if (s->host_send != s->send)
+        free(s->host_send);
+    if (s->host_recv != s->recv)
+        free(s->host_recv);
 }
 
 static void coll_teardown(void *state)
@@ -151,8 +154,13 @@ static tcb_status coll_setup(const tcb_world *w, const tcb_case *c, void **state
 
     s->recv = s->x.backend->alloc(s->recv_bytes);
     s->send = s->in_place ? s->recv : s->x.backend->alloc(s->send_bytes);
-    s->host_recv = malloc(s->recv_bytes ? s->recv_bytes : 1);
-    s->host_send = malloc(s->send_bytes ? s->send_bytes : 1);
+    if (s->x.backend->host_memory) {
+        s->host_recv = s->recv;
+        s->host_send = s->send;
+    } else {
+        s->host_recv = malloc(s->recv_bytes ? s->recv_bytes : 1);
+        s->host_send = malloc(s->send_bytes ? s->send_bytes : 1);
+    }
     TCB_ALLOC_CHECK(s->recv);
     TCB_ALLOC_CHECK(s->send);
     TCB_ALLOC_CHECK(s->host_recv);
@@ -203,15 +211,21 @@ static tcb_status coll_check(void *state, long long *wrong)
     size_t es = tcb_dtype_size(x->dtype);
     size_t nrecv = s->recv_bytes / es;
 
+    bool staged = !x->backend->host_memory;
+
     poison(x->dtype, s->host_recv, nrecv);
-    poison(x->dtype, s->host_send, s->send_bytes / es);
-    s->coll->init(x, s->host_send, s->host_recv, s->in_place);
-    TCB_CHECK(x->backend->upload(s->recv, s->host_recv, s->recv_bytes));
     if (!s->in_place)
-        TCB_CHECK(x->backend->upload(s->send, s->host_send, s->send_bytes));
+        poison(x->dtype, s->host_send, s->send_bytes / es);
+    s->coll->init(x, s->host_send, s->host_recv, s->in_place);
+    if (staged) {
+        TCB_CHECK(x->backend->upload(s->recv, s->host_recv, s->recv_bytes));
+        if (!s->in_place)
+            TCB_CHECK(x->backend->upload(s->send, s->host_send, s->send_bytes));
+    }
 
     TCB_CHECK(coll_iter(s));
-    TCB_CHECK(x->backend->download(s->host_recv, s->recv, s->recv_bytes));
+    if (staged)
+        TCB_CHECK(x->backend->download(s->host_recv, s->recv, s->recv_bytes));
 
     size_t nchecked = s->coll->checked_count(x);
     /* The self-test: alter elements spread over the buffer to a value that

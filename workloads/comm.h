@@ -15,6 +15,7 @@
 #include "tcb_error.h"
 #include "world.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 
 typedef enum { TCB_OP_SUM, TCB_OP_MAX, TCB_OP_MIN, TCB_OP_COUNT } tcb_redop;
@@ -38,7 +39,11 @@ typedef struct tcb_comm_backend {
     int (*size)(const tcb_comm *c);
 
     /* Memory the collectives can use; zeroed is not promised. The copies move
-     * bytes between it and host memory, for filling inputs and checking outputs. */
+     * bytes between it and host memory, for filling inputs and checking
+     * outputs; a backend whose memory is host memory sets host_memory, and
+     * workloads then fill and check its buffers in place, without staging
+     * copies that would double the memory of a 1 GiB sweep. */
+    bool host_memory;
     void *(*alloc)(size_t bytes);
     void (*free)(void *p);
     tcb_status (*upload)(void *dst, const void *host_src, size_t bytes);

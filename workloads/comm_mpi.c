@@ -161,6 +161,7 @@ const tcb_comm_backend tcb_comm_mpi = {
     .close = mpi_close,
     .rank = mpi_rank,
     .size = mpi_size,
+    .host_memory = true,
     .alloc = mpi_alloc,
     .free = mpi_free,
     .upload = mpi_copy,

@@ -21,9 +21,9 @@
 extern const tcb_comm_backend tcb_comm_mpi;
 
 /* The bare loop does what the harness does around its timed part, by hand:
- * allocate as the collective workload does (its backend's recv and send
- * buffers, then the two host copies: the same sizes in the same order, so the
- * buffers sit the same distance apart and meet the same cache conflicts),
+ * allocate as the collective workload does (its backend's recv, then send
+ * buffer: the same sizes in the same order, so the buffers sit the same
+ * distance apart and meet the same cache conflicts),
  * fill, warm up, verify one result, then time. Both matter on this machine:
  * at 64 KiB the layout alone moved the time by 30%, and a loop right after a
  * burst of CPU work ran faster than one without. Returns the median
@@ -32,10 +32,9 @@ static double bare_allreduce(const tcb_world *w, size_t count, int warmup, int i
 {
     size_t bytes = count * sizeof(float);
     float *recv = tcb_comm_mpi.alloc(bytes), *send = tcb_comm_mpi.alloc(bytes);
-    void *host_recv = malloc(bytes), *host_send = malloc(bytes);
     double *mine = calloc((size_t)iters, sizeof *mine);
     double *slowest = calloc((size_t)iters, sizeof *slowest);
-    if (!recv || !send || !host_recv || !host_send || !mine || !slowest)
+    if (!recv || !send || !mine || !slowest)
         MPI_Abort(MPI_COMM_WORLD, 3);
     tcb_coll_fill(TCB_FLOAT32, send, 0, count, w->rank, 0);
 
@@ -59,8 +58,6 @@ static double bare_allreduce(const tcb_world *w, size_t count, int warmup, int i
         tcb_stats_compute(slowest, iters, &t);
     tcb_comm_mpi.free(send);
     tcb_comm_mpi.free(recv);
-    free(host_send);
-    free(host_recv);
     free(mine);
     free(slowest);
     return tcb_world_sum(w, wrong) == 0 ? t.median : -1;
