@@ -12,6 +12,7 @@
 #include "workload.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <hwloc.h>
 #include <limits.h>
 #include <stdio.h>
@@ -115,6 +116,7 @@ static tcb_status load_suite_everywhere(const tcb_world *w, const run_options *o
 {
     tcb_diag d = {{0}};
     tcb_status mine = tcb_suite_load(o->suite, o->sets, o->nsets, suite, &d);
+    bool loaded = mine == TCB_OK;
     /* The workloads' checks against the world size (root < ranks) need the
      * real world: a dry run is usually previewed without a launcher. */
     if (mine == TCB_OK && !o->dry_run) {
@@ -145,7 +147,7 @@ static tcb_status load_suite_everywhere(const tcb_world *w, const run_options *o
     if (first == w->rank)
         tcb_log_error("%s", d.msg);
     tcb_status agreed = tcb_world_agree(w, mine);
-    if (agreed != TCB_OK && mine == TCB_OK)
+    if (agreed != TCB_OK && loaded)
         tcb_suite_free(suite);
     return agreed;
 }

@@ -51,14 +51,6 @@ void tcb_log_error(const char *fmt, ...)
     va_end(ap);
 }
 
-void tcb_log_warn(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    log_line("warning: ", fmt, ap);
-    va_end(ap);
-}
-
 tcb_status tcb_log_failure(tcb_status status, const char *file, int line,
                            const char *call, const char *what)
 {

@@ -42,7 +42,6 @@ void tcb_log_set_identity(int rank, const char *host);
 
 /* Writes "tcbench[rank@host]: message\n" to stderr in one write. */
 void tcb_log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void tcb_log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Logs "file:line: call failed: what" and returns status. Used by the check
  * macros below; call it directly for errors that have no return code. */
