@@ -203,14 +203,15 @@ static tcb_status prepare_run_dir(const tcb_world *w, const tcb_suite *suite,
         else
             snprintf(dir, PATH_MAX, "runs/%s", run_id);
 
-        char manifest[PATH_MAX + 16];
+        char manifest[PATH_MAX + 16], results[PATH_MAX + 16];
         snprintf(manifest, sizeof manifest, "%s/run.json", dir);
+        snprintf(results, sizeof results, "%s/results.jsonl", dir);
         if (make_dirs(dir) != 0) {
             tcb_log_error("%s: cannot create the run directory: %s", dir, strerror(errno));
             mine = TCB_ERR_CONFIG;
-        } else if (access(manifest, F_OK) == 0) {
-            tcb_log_error("%s already holds a run (run.json exists); give another -o DIR",
-                          dir);
+        } else if (access(manifest, F_OK) == 0 || access(results, F_OK) == 0) {
+            tcb_log_error("%s already holds a run (%s exists); give another -o DIR", dir,
+                          access(manifest, F_OK) == 0 ? "run.json" : "results.jsonl");
             mine = TCB_ERR_CONFIG;
         }
     }

@@ -56,3 +56,8 @@ run_status st "$MPIEXEC" -n 2 "$TCBENCH" run "$suite" -o "$WORK/run" >"$WORK/out
 expect_eq "second run into it: status" "$st" 2
 grep -q "already holds a run" "$WORK/err" || fail "no 'already holds a run' message"
 expect_eq "first run untouched" "$(cat "$WORK/run/run.json" "$WORK/run/results.jsonl" | md5sum)" "$sum"
+# A directory with only a results.jsonl (a run.json lost by hand) is refused too.
+mkdir -p "$WORK/half" && echo '{"kept": true}' > "$WORK/half/results.jsonl"
+run_status st "$MPIEXEC" -n 2 "$TCBENCH" run "$suite" -o "$WORK/half" >"$WORK/out" 2>"$WORK/err" || true
+expect_eq "run into a dir with results.jsonl: status" "$st" 2
+expect_eq "its results.jsonl untouched" "$(cat "$WORK/half/results.jsonl")" '{"kept": true}'
