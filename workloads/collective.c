@@ -228,10 +228,11 @@ static tcb_status coll_check(void *state, long long *wrong)
         TCB_CHECK(x->backend->download(s->host_recv, s->recv, s->recv_bytes));
 
     size_t nchecked = s->coll->checked_count(x);
-    /* The self-test: alter elements spread over the buffer to a value that
-     * differs from the right one. */
-    for (long long k = 0; k < s->corrupt && nchecked > 0; k++) {
-        size_t i = (size_t)k * 7919 % nchecked;
+    /* The self-test: alter min(corrupt, nchecked) distinct elements, spread
+     * over the buffer, to a value that differs from the right one. */
+    size_t ncorrupt = (size_t)s->corrupt < nchecked ? (size_t)s->corrupt : nchecked;
+    for (size_t k = 0; k < ncorrupt; k++) {
+        size_t i = k * (nchecked / ncorrupt);
         double mag;
         tcb_dtype_set(x->dtype, s->host_recv, i, -s->coll->expected(x, i, &mag) - 3);
     }
