@@ -64,18 +64,14 @@ static tcb_status parse_run_options(const tcb_world *w, int argc, char **argv,
                 problem = "needs a directory", what = a;
             else
                 o->dir = argv[++i];
-        } else if (strcmp(a, "--set") == 0) {
-            if (i + 1 >= argc || strchr(argv[i + 1], '=') == NULL)
-                problem = "needs KEY=VALUE", what = a;
+        } else if (strcmp(a, "--set") == 0 || strncmp(a, "--set=", 6) == 0) {
+            const char *kv = a[5] == '=' ? a + 6 : (i + 1 < argc ? argv[++i] : NULL);
+            if (kv == NULL || strchr(kv, '=') == NULL)
+                problem = "needs KEY=VALUE", what = "--set";
             else if (o->nsets == MAX_SETS)
-                problem = "given too many times", what = a;
-            else
-                o->sets[o->nsets++] = argv[++i];
-        } else if (strncmp(a, "--set=", 6) == 0 && strchr(a + 6, '=') != NULL) {
-            if (o->nsets == MAX_SETS)
                 problem = "given too many times", what = "--set";
             else
-                o->sets[o->nsets++] = a + 6;
+                o->sets[o->nsets++] = kv;
         } else if (strcmp(a, "--dry-run") == 0) {
             o->dry_run = 1;
         } else if (a[0] == '-' && a[1] != '\0') {

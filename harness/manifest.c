@@ -1,5 +1,6 @@
 #include "manifest.h"
 #include "nodes.h"
+#include "record.h"
 #include "results.h"
 #include "timer.h"
 
@@ -110,14 +111,9 @@ void tcb_manifest_finish(json_t *m, int exit_status, const int counts[5])
 
 tcb_status tcb_manifest_write(const char *dir, const json_t *m)
 {
-    char *text = json_dumps(m, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    char *text = tcb_json_text(m, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     TCB_ALLOC_CHECK(text);
-    size_t n = strlen(text);
-    char *line = realloc(text, n + 2);
-    TCB_ALLOC_CHECK(line);
-    line[n] = '\n';
-    line[n + 1] = '\0';
-    tcb_status s = tcb_file_write_atomic(dir, "run.json", line);
-    free(line);
+    tcb_status s = tcb_file_write_atomic(dir, "run.json", text);
+    free(text);
     return s;
 }

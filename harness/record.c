@@ -79,11 +79,9 @@ void tcb_record_set_check(json_t *rec, const char *status, long long wrong,
     json_object_set_new(rec, "check", o);
 }
 
-char *tcb_record_line(const json_t *rec)
+char *tcb_json_text(const json_t *v, size_t flags)
 {
-    /* Compact output escapes control characters, so the line has no newline
-     * but the one we add; JSON_PRESERVE_ORDER keeps the schema's key order. */
-    char *text = json_dumps(rec, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
+    char *text = json_dumps(v, flags);
     if (text == NULL)
         return NULL;
     size_t n = strlen(text);
@@ -95,4 +93,11 @@ char *tcb_record_line(const json_t *rec)
     line[n] = '\n';
     line[n + 1] = '\0';
     return line;
+}
+
+char *tcb_record_line(const json_t *rec)
+{
+    /* Compact output escapes control characters, so the line has no newline
+     * but the one added; JSON_PRESERVE_ORDER keeps the schema's key order. */
+    return tcb_json_text(rec, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
 }

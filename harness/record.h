@@ -34,4 +34,8 @@ void tcb_record_set_check(json_t *rec, const char *status, long long wrong,
  * them). Caller frees with free(). NULL if jansson fails. */
 char *tcb_record_line(const json_t *rec);
 
+/* json_dumps(v, flags) with a final '\n': what every file tcbench writes
+ * ends with. Caller frees with free(). NULL if jansson fails. */
+char *tcb_json_text(const json_t *v, size_t flags);
+
 #endif

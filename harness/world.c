@@ -11,6 +11,7 @@
 tcb_status tcb_world_init(tcb_world *w, int *argc, char ***argv)
 {
     memset(w, 0, sizeof *w);
+    w->world = w->node_comm = w->cross_comm = w->watchdog_comm = MPI_COMM_NULL;
     int provided = MPI_THREAD_SINGLE;
     /* The watchdog thread probes for finished ranks while the main thread may
      * sit in a collective: that needs MPI_THREAD_MULTIPLE. Without it the
@@ -100,13 +101,13 @@ void tcb_world_abort(const tcb_world *w, int status)
 void tcb_world_finalize(tcb_world *w)
 {
     tcb_mpi_dtypes_free();
-    if (w->watchdog_comm != MPI_COMM_NULL && w->watchdog_comm != 0)
+    if (w->watchdog_comm != MPI_COMM_NULL)
         MPI_Comm_free(&w->watchdog_comm);
-    if (w->cross_comm != MPI_COMM_NULL && w->cross_comm != 0)
+    if (w->cross_comm != MPI_COMM_NULL)
         MPI_Comm_free(&w->cross_comm);
-    if (w->node_comm != MPI_COMM_NULL && w->node_comm != 0)
+    if (w->node_comm != MPI_COMM_NULL)
         MPI_Comm_free(&w->node_comm);
-    if (w->world != MPI_COMM_NULL && w->world != 0)
+    if (w->world != MPI_COMM_NULL)
         MPI_Comm_free(&w->world);
     int finalized = 0;
     MPI_Finalized(&finalized);

@@ -5,13 +5,6 @@
 #include <stdint.h>
 #include <string.h>
 
-static float bits(uint32_t u)
-{
-    float f;
-    memcpy(&f, &u, sizeof f);
-    return f;
-}
-
 Test(dtype, bf16_every_value_round_trips)
 {
     for (uint32_t h = 0; h <= 0xffff; h++) {
@@ -26,10 +19,10 @@ Test(dtype, bf16_every_value_round_trips)
 Test(dtype, bf16_rounds_to_nearest_even)
 {
     cr_assert_eq(tcb_bf16_from_float(1.0f), 0x3f80);
-    cr_assert_eq(tcb_bf16_from_float(bits(0x3f808000)), 0x3f80); /* tie: down to even */
-    cr_assert_eq(tcb_bf16_from_float(bits(0x3f818000)), 0x3f82); /* tie: up to even */
-    cr_assert_eq(tcb_bf16_from_float(bits(0x3f808001)), 0x3f81); /* above the tie */
-    cr_assert(isnan(tcb_bf16_to_float(tcb_bf16_from_float(bits(0x7f800001)))), "NaN stays NaN");
+    cr_assert_eq(tcb_bf16_from_float(tcb_bits_float(0x3f808000)), 0x3f80); /* tie: down to even */
+    cr_assert_eq(tcb_bf16_from_float(tcb_bits_float(0x3f818000)), 0x3f82); /* tie: up to even */
+    cr_assert_eq(tcb_bf16_from_float(tcb_bits_float(0x3f808001)), 0x3f81); /* above the tie */
+    cr_assert(isnan(tcb_bf16_to_float(tcb_bf16_from_float(tcb_bits_float(0x7f800001)))), "NaN stays NaN");
 }
 
 Test(dtype, f16_every_value_round_trips)
@@ -62,7 +55,7 @@ Test(dtype, f16_matches_the_compiler)
     uint32_t x = 12345;
     for (int i = 0; i < 1000000; i++) {
         x = x * 1664525u + 1013904223u;
-        float f = bits(x);
+        float f = tcb_bits_float(x);
         if (isnan(f))
             continue;
         _Float16 h = (_Float16)f;
