@@ -263,8 +263,10 @@ tcb_status tcb_cmd_run(const tcb_world *w, int argc, char **argv, int full_argc,
             .watchdog = watchdog,
             .table = w->rank == 0 ? stdout : NULL,
             .progress = w->rank == 0 ? stderr : NULL,
+            .facts = w->rank == 0 ? tcb_facts_new() : NULL,
         };
         s = tcb_run_suite(&ctx, &suite, counts);
+        tcb_facts_free(ctx.facts);
     }
     tcb_watchdog_stop(watchdog);
     if (w->rank == 0 && manifest != NULL) {

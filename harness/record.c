@@ -3,6 +3,7 @@
 #include "workload.h"
 
 #include <math.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -100,4 +101,38 @@ char *tcb_record_line(const json_t *rec)
     /* Compact output escapes control characters, so the line has no newline
      * but the one added; JSON_PRESERVE_ORDER keeps the schema's key order. */
     return tcb_json_text(rec, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
+}
+
+/* The object rec[key], created empty the first time it is asked for. */
+static json_t *member_object(json_t *rec, const char *key)
+{
+    json_t *o = json_object_get(rec, key);
+    if (o == NULL) {
+        o = json_object();
+        json_object_set_new(rec, key, o);
+    }
+    return o;
+}
+
+void tcb_record_metric(json_t *rec, const char *name, double value)
+{
+    json_object_set_new(member_object(rec, "metrics"), name, tcb_json_number(value));
+}
+
+void tcb_record_source(json_t *rec, const char *name, const char *fmt, ...)
+{
+    char text[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
+    json_object_set_new(member_object(rec, "sources"), name, json_string(text));
+}
+
+void tcb_record_series(json_t *rec, const char *name, const double *v, int n)
+{
+    json_t *a = json_array();
+    for (int i = 0; i < n; i++)
+        json_array_append_new(a, tcb_json_number(v[i]));
+    json_object_set_new(member_object(rec, "series"), name, a);
 }

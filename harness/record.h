@@ -30,6 +30,18 @@ void tcb_record_set_time(json_t *rec, const tcb_stats *t);
 void tcb_record_set_check(json_t *rec, const char *status, long long wrong,
                           const char *detail);
 
+/* metrics[name] = value (null where not finite). */
+void tcb_record_metric(json_t *rec, const char *name, double value);
+
+/* sources[name] = the text: where the figure `name` (a metric, or an input of
+ * one) came from, "measured: ...", "catalog: ...", "derived: ..." or
+ * "assumed: ...". printf-style. */
+void tcb_record_source(json_t *rec, const char *name, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* series[name] = [v[0], ..., v[n-1]]: a figure per step (loss, step time). */
+void tcb_record_series(json_t *rec, const char *name, const double *v, int n);
+
 /* The record as one line ending in '\n', no newline inside (JSON escapes
  * them). Caller frees with free(). NULL if jansson fails. */
 char *tcb_record_line(const json_t *rec);

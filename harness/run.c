@@ -122,6 +122,8 @@ tcb_status tcb_run_case(tcb_run_ctx *ctx, const tcb_case *c, int *check,
     if (o.status != TCB_OK) {
         o.check = CHECK_ERROR;
         o.timed = false;
+        if (o.detail[0] == '\0' && state != NULL && wl->failure != NULL)
+            wl->failure(state, o.detail, sizeof o.detail);
         if (o.detail[0] == '\0')
             snprintf(o.detail, sizeof o.detail, "failed on at least one rank (see its log)");
     }
@@ -147,7 +149,7 @@ tcb_status tcb_run_case(tcb_run_ctx *ctx, const tcb_case *c, int *check,
                              o.detail[0] ? o.detail : NULL);
         if (o.timed) {
             tcb_record_set_time(rec, &t);
-            wl->metrics(state, &t, json_object_get(rec, "metrics"));
+            wl->metrics(state, &t, ctx->facts, c, rec);
         }
         if (ctx->results != NULL) {
             tcb_status s = tcb_results_append(ctx->results, rec);

@@ -2,6 +2,7 @@
 #ifndef TCB_RUN_H
 #define TCB_RUN_H
 
+#include "facts.h"
 #include "results.h"
 #include "stats.h"
 #include "suite.h"
@@ -17,6 +18,7 @@ typedef struct {
     tcb_watchdog *watchdog;
     FILE *table;           /* results tables (rank 0); NULL for none */
     FILE *progress;        /* progress lines (rank 0); NULL for none */
+    tcb_facts *facts;      /* what cases leave for later ones (rank 0); may be NULL */
     char table_key[256];   /* the table being printed; a new key starts a new one */
 } tcb_run_ctx;
 

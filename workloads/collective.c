@@ -251,9 +251,13 @@ static tcb_status coll_check(void *state, long long *wrong)
     return TCB_OK;
 }
 
-static void coll_metrics(void *state, const tcb_stats *t, json_t *m)
+static void coll_metrics(void *state, const tcb_stats *t, tcb_facts *facts,
+                         const tcb_case *c, json_t *rec)
 {
+    (void)facts;
+    (void)c;
     coll_state *s = state;
+    json_t *m = json_object_get(rec, "metrics");
     /* Rank 0 is in every scope, so its view of the sizes is the case's. */
     double algbw = t->median > 0 ? (double)s->bytes / t->median / 1e9 : 0;
     json_object_set_new(m, "bytes", json_integer((json_int_t)s->bytes));

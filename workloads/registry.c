@@ -1,14 +1,19 @@
 /* What is compiled in. Adding a workload or a backend is its file plus one
  * line here; nothing else names them. */
 #include "comm.h"
+#include "compute.h"
 #include "workload.h"
 
 #include <string.h>
 
-extern const tcb_workload tcb_workload_collective, tcb_workload_sleep;
+extern const tcb_workload tcb_workload_collective, tcb_workload_gemm, tcb_workload_membw,
+    tcb_workload_transformer, tcb_workload_sleep;
 
 const tcb_workload *const tcb_workloads[] = {
     &tcb_workload_collective,
+    &tcb_workload_gemm,
+    &tcb_workload_membw,
+    &tcb_workload_transformer,
     &tcb_workload_sleep,
     NULL,
 };
@@ -24,6 +29,13 @@ const tcb_comm_backend *const tcb_comm_backends[] = {
     NULL,
 };
 
+extern const tcb_compute_backend tcb_compute_cpu;
+
+const tcb_compute_backend *const tcb_compute_backends[] = {
+    &tcb_compute_cpu,
+    NULL,
+};
+
 const char *const tcb_redop_names[] = {"sum", "max", "min", NULL};
 const char *const tcb_scope_names[] = {"world", "node", "cross", NULL};
 
@@ -32,6 +44,14 @@ const tcb_workload *tcb_workload_find(const char *name)
     for (int i = 0; tcb_workloads[i] != NULL; i++)
         if (strcmp(tcb_workloads[i]->name, name) == 0)
             return tcb_workloads[i];
+    return NULL;
+}
+
+const tcb_compute_backend *tcb_compute_backend_find(const char *name)
+{
+    for (int i = 0; tcb_compute_backends[i] != NULL; i++)
+        if (strcmp(tcb_compute_backends[i]->name, name) == 0)
+            return tcb_compute_backends[i];
     return NULL;
 }
 
@@ -47,7 +67,7 @@ int tcb_backend_exists(tcb_backend_kind kind, const char *name)
 {
     switch (kind) {
     case TCB_BACKEND_COMM: return tcb_comm_backend_find(name) != NULL;
-    case TCB_BACKEND_COMPUTE: return 0; /* the cpu backend arrives with gemm */
+    case TCB_BACKEND_COMPUTE: return tcb_compute_backend_find(name) != NULL;
     default: return 0;
     }
 }

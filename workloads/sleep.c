@@ -1,6 +1,7 @@
 /* Workload "sleep": ranks idle for a set time. It measures the harness's own
  * floor (barrier plus timer) and gives the watchdog and progress reporting a
  * case of known length: `rank` makes one rank the straggler. */
+#include "record.h"
 #include "workload.h"
 
 #include <errno.h>
@@ -56,11 +57,14 @@ static tcb_status sleep_check(void *state, long long *wrong)
     return TCB_OK;
 }
 
-static void sleep_metrics(void *state, const tcb_stats *t, json_t *m)
+static void sleep_metrics(void *state, const tcb_stats *t, tcb_facts *facts,
+                          const tcb_case *c, json_t *rec)
 {
+    (void)facts;
+    (void)c;
     const sleep_state *s = state;
     /* How far the measured time lies above the asked one: the harness floor. */
-    json_object_set_new(m, "overhead_us", json_real((t->median - s->seconds) * 1e6));
+    tcb_record_metric(rec, "overhead_us", (t->median - s->seconds) * 1e6);
 }
 
 static void sleep_table_key(const tcb_case *c, char *buf, int n)

@@ -9,6 +9,7 @@
 #ifndef TCB_WORKLOAD_H
 #define TCB_WORKLOAD_H
 
+#include "facts.h"
 #include "params.h"
 #include "stats.h"
 #include "suite.h"
@@ -44,12 +45,20 @@ typedef struct tcb_workload {
     bool (*skip)(void *state, char *why, int n);
     /* One iteration; returns once its work is complete on this rank. */
     tcb_status (*iter)(void *state);
+    /* Why the last iter or check failed, in words for the record's
+     * check.detail ("loss is nan at step 7"); rank 0 asks after a failure.
+     * Optional; NULL or a hook that writes nothing: a generic detail. */
+    void (*failure)(void *state, char *why, int n);
     /* Runs once on freshly initialized data and verifies the output: *wrong is
      * this rank's count of wrong elements. */
     tcb_status (*check)(void *state, long long *wrong);
-    /* Adds named metrics (units in the names) to metrics, computed from the
-     * stats of the timed iterations. Rank 0 calls it. */
-    void (*metrics)(void *state, const tcb_stats *t, json_t *metrics);
+    /* Adds what the timed iterations came to to the record rec: named
+     * metrics with units in the names (tcb_record_metric), and where a
+     * workload has them, the source of a figure (tcb_record_source), per-step
+     * series (tcb_record_series) and flops_formula. facts holds what earlier
+     * cases of the run left, and takes what this one leaves. Rank 0 calls it. */
+    void (*metrics)(void *state, const tcb_stats *t, tcb_facts *facts, const tcb_case *c,
+                    json_t *rec);
     void (*teardown)(void *state);
 
     /* Results table on stdout: the header when a table starts, and a row per
