@@ -1,5 +1,6 @@
 #include "commands.h"
 #include "comm.h"
+#include "compute.h"
 #include "manifest.h"
 #include "nodes.h"
 #include "record.h"
@@ -314,12 +315,6 @@ tcb_status tcb_cmd_topo(const tcb_world *w, int argc, char **argv)
     return tcb_world_agree(w, s);
 }
 
-static const char *param_type_name(tcb_param_type t)
-{
-    static const char *const names[] = {"int", "size", "float", "bool", "enum"};
-    return names[t];
-}
-
 tcb_status tcb_cmd_list(void)
 {
     printf("workloads:\n");
@@ -329,7 +324,7 @@ tcb_status tcb_cmd_list(void)
                tcb_backend_kind_name(wl->backend_kind));
         for (const tcb_param_spec *p = wl->params; p->name != NULL; p++) {
             char type[256];
-            snprintf(type, sizeof type, "%s", param_type_name(p->type));
+            snprintf(type, sizeof type, "%s", tcb_param_type_name(p->type));
             if (p->type == TCB_PARAM_ENUM) {
                 size_t off = strlen(type);
                 for (int k = 0; p->choices[k] != NULL && off < sizeof type - 32; k++)
@@ -344,6 +339,9 @@ tcb_status tcb_cmd_list(void)
     for (int i = 0; tcb_comm_backends[i] != NULL; i++)
         printf("  %-12s comm     %s\n", tcb_comm_backends[i]->name,
                tcb_comm_backends[i]->summary);
+    for (int i = 0; tcb_compute_backends[i] != NULL; i++)
+        printf("  %-12s compute  %s\n", tcb_compute_backends[i]->name,
+               tcb_compute_backends[i]->summary);
     printf("collectors:\n"
            "  %-12s monotonic clock around each timed iteration, slowest rank per iteration\n"
            "  %-12s hostname, CPU model, cores, memory, kernel per node\n"

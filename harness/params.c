@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *type_name(tcb_param_type t)
+const char *tcb_param_type_name(tcb_param_type t)
 {
     switch (t) {
     case TCB_PARAM_INT: return "int";
@@ -17,6 +17,7 @@ static const char *type_name(tcb_param_type t)
     case TCB_PARAM_FLOAT: return "float";
     case TCB_PARAM_BOOL: return "bool";
     case TCB_PARAM_ENUM: return "enum";
+    case TCB_PARAM_NAME: return "name";
     }
     return "?";
 }
@@ -37,7 +38,7 @@ static const tcb_param *lookup(const tcb_params *p, const char *name,
             fprintf(stderr,
                     "tcbench: %s(\"%s\"): the parameter is of type %s, not %s "
                     "(programming error)\n",
-                    caller, name, type_name(it->spec->type), type_name(want));
+                    caller, name, tcb_param_type_name(it->spec->type), tcb_param_type_name(want));
             abort();
         }
         return it;
@@ -75,7 +76,27 @@ int tcb_params_choice(const tcb_params *p, const char *name)
     return lookup(p, name, TCB_PARAM_ENUM, TCB_PARAM_ENUM, __func__)->v.choice;
 }
 
+const char *tcb_params_name(const tcb_params *p, const char *name)
+{
+    return lookup(p, name, TCB_PARAM_NAME, TCB_PARAM_NAME, __func__)->v.name;
+}
+
 /* ---- parsing ---------------------------------------------------------- */
+
+static bool is_name(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > TCB_PARAM_NAME_MAX)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        char ch = s[i];
+        bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+                  (ch >= '0' && ch <= '9') || ch == '.' || ch == '_' || ch == '-';
+        if (!ok)
+            return false;
+    }
+    return true;
+}
 
 static bool parse_int(const char *s, long long *out)
 {
@@ -229,8 +250,21 @@ bool tcb_param_parse(const tcb_param_spec *spec, const char *text,
             }
         }
         return false;
+    case TCB_PARAM_NAME:
+        return is_name(text);
     }
     return false;
+}
+
+bool tcb_param_value(const tcb_param_spec *spec, const char *text, tcb_param *out)
+{
+    memset(out, 0, sizeof *out);
+    out->spec = spec;
+    if (!tcb_param_parse(spec, text, &out->v.i, &out->v.f, &out->v.b, &out->v.choice))
+        return false;
+    if (spec->type == TCB_PARAM_NAME)
+        snprintf(out->v.name, sizeof out->v.name, "%s", text);
+    return true;
 }
 
 /* ---- formatting ------------------------------------------------------- */

@@ -17,7 +17,11 @@ typedef enum {
     TCB_PARAM_FLOAT, /* real number: 0.5, 2 */
     TCB_PARAM_BOOL,  /* true / false */
     TCB_PARAM_ENUM,  /* one string out of spec->choices */
+    TCB_PARAM_NAME,  /* a name from an open set (a model of the zoo): letters,
+                        digits, '.', '_', '-'; at most TCB_PARAM_NAME_MAX chars */
 } tcb_param_type;
+
+#define TCB_PARAM_NAME_MAX 39
 
 typedef struct {
     const char *name;
@@ -35,6 +39,8 @@ typedef struct {
         double f;      /* FLOAT */
         bool b;        /* BOOL */
         int choice;    /* ENUM: index into spec->choices */
+        char name[TCB_PARAM_NAME_MAX + 1]; /* NAME: held in place, so a case
+                                              owns no strings to free */
     } v;
 } tcb_param;
 
@@ -45,6 +51,9 @@ typedef struct {
     int count;
 } tcb_params;
 
+/* "int", "size", "float", "bool", "enum", "name". */
+const char *tcb_param_type_name(tcb_param_type t);
+
 /* Lookups by name. Asking for a name the workload did not declare, or with the
  * wrong type, is a programming error: they abort with a message naming it. */
 long long tcb_params_int(const tcb_params *p, const char *name);   /* INT, SIZE */
@@ -52,11 +61,17 @@ double tcb_params_float(const tcb_params *p, const char *name);
 bool tcb_params_bool(const tcb_params *p, const char *name);
 const char *tcb_params_enum(const tcb_params *p, const char *name); /* choice text */
 int tcb_params_choice(const tcb_params *p, const char *name);       /* choice index */
+const char *tcb_params_name(const tcb_params *p, const char *name);  /* NAME */
 
 /* Parses a scalar as `type` would accept it ("1MiB" -> 1048576 for SIZE).
- * Returns false if text is not such a value. For ENUM, *out_choice is set. */
+ * Returns false if text is not such a value. For ENUM, *out_choice is set;
+ * a NAME is only validated (tcb_param_value keeps it). */
 bool tcb_param_parse(const tcb_param_spec *spec, const char *text,
                      long long *out_i, double *out_f, bool *out_b, int *out_choice);
+
+/* Parses text as a value of spec into out (spec and value); false if text is
+ * not such a value. */
+bool tcb_param_value(const tcb_param_spec *spec, const char *text, tcb_param *out);
 
 /* Formats a byte count the way people read them: 8B, 64KiB, 1MiB, 1.5GiB.
  * Writes at most n bytes into buf and returns buf. */

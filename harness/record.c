@@ -24,6 +24,7 @@ json_t *tcb_params_to_json(const tcb_params *p)
         case TCB_PARAM_FLOAT: v = tcb_json_number(q->v.f); break;
         case TCB_PARAM_BOOL: v = json_boolean(q->v.b); break;
         case TCB_PARAM_ENUM: v = json_string(q->spec->choices[q->v.choice]); break;
+        case TCB_PARAM_NAME: v = json_string(q->v.name); break;
         default: v = json_null(); break;
         }
         json_object_set_new(o, q->spec->name, v);

@@ -27,6 +27,7 @@ static const char *type_word(tcb_param_type t)
     case TCB_PARAM_FLOAT: return "a number";
     case TCB_PARAM_BOOL: return "true/false";
     case TCB_PARAM_ENUM: return "a choice";
+    case TCB_PARAM_NAME: return "a name";
     }
     return "?";
 }
@@ -64,6 +65,11 @@ static tcb_status bad_value(const tcb_suite_src *src, const yaml_node_t *node,
     case TCB_PARAM_BOOL:
         return tcb_suite_error(d, src, node, "parameter '%s': expected true or false, got '%s'",
                                spec->name, text);
+    case TCB_PARAM_NAME:
+        return tcb_suite_error(d, src, node,
+                               "parameter '%s': expected a name of at most %d letters, digits, "
+                               "'.', '_' or '-', got '%s'",
+                               spec->name, TCB_PARAM_NAME_MAX, text);
     case TCB_PARAM_ENUM:
         break;
     }
@@ -84,9 +90,7 @@ static tcb_status parse_one(const tcb_suite_src *src, const yaml_node_t *node,
         return tcb_suite_error(d, src, node, "parameter '%s': expected a single value here, got %s",
                                spec->name, tcb_suite_node_kind(node));
     const char *text = (const char *)node->data.scalar.value;
-    memset(out, 0, sizeof *out);
-    out->spec = spec;
-    if (!tcb_param_parse(spec, text, &out->v.i, &out->v.f, &out->v.b, &out->v.choice))
+    if (!tcb_param_value(spec, text, out))
         return bad_value(src, node, spec, text, d);
     return TCB_OK;
 }
@@ -327,8 +331,7 @@ tcb_status tcb_suite_fill_defaults(const char *path, tcb_suite_entry *entries, i
             if (v == NULL)
                 return tcb_diag_set(d, TCB_ERR_RUNTIME, "%s: out of memory", path);
             e->params[p].values = v;
-            v->spec = spec;
-            if (!tcb_param_parse(spec, spec->def, &v->v.i, &v->v.f, &v->v.b, &v->v.choice))
+            if (!tcb_param_value(spec, spec->def, v))
                 return tcb_diag_set(d, TCB_ERR_RUNTIME,
                                     "workload '%s': the default '%s' of parameter '%s' is "
                                     "invalid (a bug in its parameter table)",
@@ -437,6 +440,7 @@ char *tcb_case_describe(const tcb_case *c, char *buf, int n)
         case TCB_PARAM_FLOAT: snprintf(num, sizeof num, "%g", p->v.f); break;
         case TCB_PARAM_BOOL: val = p->v.b ? "true" : "false"; break;
         case TCB_PARAM_ENUM: val = p->spec->choices[p->v.choice]; break;
+        case TCB_PARAM_NAME: val = p->v.name; break;
         }
         int w = snprintf(buf + used, (size_t)n - used, "%s%s=%s", i > 0 ? " " : "",
                          p->spec->name, val);

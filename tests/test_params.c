@@ -233,3 +233,17 @@ Test(params, enum_lookup_of_an_int_aborts, .signal = SIGABRT)
     tcb_params p = sample(items);
     tcb_params_enum(&p, "rank");
 }
+
+Test(params, name_keeps_the_text_and_refuses_odd_characters)
+{
+    static const tcb_param_spec spec_name = {"model", TCB_PARAM_NAME, "gpt2-124m", 0, NULL, ""};
+    tcb_param p;
+    cr_expect(tcb_param_value(&spec_name, "llama3.1-405b", &p));
+    cr_expect_str_eq(p.v.name, "llama3.1-405b");
+    cr_expect_eq(p.spec, &spec_name);
+    static const char *const bad[] = {"", "a b", "../etc/passwd", "x/y", "name$",
+                                      "a-name-that-is-far-longer-than-the-limit-of-39"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        cr_expect_not(tcb_param_value(&spec_name, bad[i], &p), "'%s' should be rejected",
+                      bad[i]);
+}

@@ -477,9 +477,9 @@ static const struct {
     {"name: t\ncases:\n  - workload: sleep\n    param: {}\n",
      "4:5: unknown key 'param' in a case (expected one of: workload, backend, warmup, iters, "
      "timeout_s, params)"},
-    {"name: t\ncases:\n  - iters: 3\n", "3:5: a case needs 'workload' (one of: collective, sleep)"},
+    {"name: t\ncases:\n  - iters: 3\n", "3:5: a case needs 'workload' (one of: collective, gemm, membw, transformer, sleep)"},
     {"name: t\ncases:\n  - workload: colective\n",
-     "3:15: unknown workload 'colective' (known: collective, sleep)"},
+     "3:15: unknown workload 'colective' (known: collective, gemm, membw, transformer, sleep)"},
     {"name: t\ncases:\n  - workload: [sleep]\n", "3:15: 'workload' must be a name, got a list"},
     {"name: t\ncases:\n  - workload: sleep\n    backend: mpi\n",
      "4:14: workload 'sleep' takes no backend; remove 'backend'"},
