@@ -100,8 +100,10 @@ char *tcb_json_text(const json_t *v, size_t flags)
 char *tcb_record_line(const json_t *rec)
 {
     /* Compact output escapes control characters, so the line has no newline
-     * but the one added; JSON_PRESERVE_ORDER keeps the schema's key order. */
-    return tcb_json_text(rec, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
+     * but the one added; JSON_PRESERVE_ORDER keeps the schema's key order.
+     * 17 significant digits give every double back bit for bit, so two runs
+     * can be compared exactly (losses of a deterministic run, say). */
+    return tcb_json_text(rec, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17));
 }
 
 /* The object rec[key], created empty the first time it is asked for. */

@@ -4,10 +4,15 @@
  *   tcb_check_run count FILE.jsonl PATH VAL  how many records have PATH == VAL (JSON text)
  *   tcb_check_run field FILE.jsonl I PATH    PATH of record I (negative: from the end)
  *   tcb_check_run json FILE.json PATH        PATH of a JSON document
+ *   tcb_check_run close A.jsonl B.jsonl I PATH TOL
+ *                                            PATH of record I in A and in B (numbers or
+ *                                            arrays of them) agree within relative TOL?
+ *                                            prints the largest relative difference
  *
  * PATH is dot-separated ("check.status", "nodes.0.hostname"); "." is the root.
  * Values print as compact JSON ("ok" with its quotes). Exit 1 on any problem. */
 #include <jansson.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -78,8 +83,51 @@ fail:
     return NULL;
 }
 
+/* The largest |a - b| / max(|a|, |b|) over two numbers or two arrays of
+ * numbers of the same length; -1 when they are not comparable. */
+static double max_rel_diff(json_t *a, json_t *b)
+{
+    if (json_is_number(a) && json_is_number(b)) {
+        double x = json_number_value(a), y = json_number_value(b);
+        double scale = fabs(x) > fabs(y) ? fabs(x) : fabs(y);
+        return scale > 0 ? fabs(x - y) / scale : 0;
+    }
+    if (!json_is_array(a) || !json_is_array(b) || json_array_size(a) != json_array_size(b) ||
+        json_array_size(a) == 0)
+        return -1;
+    double worst = 0;
+    for (size_t i = 0; i < json_array_size(a); i++) {
+        double d = max_rel_diff(json_array_get(a, i), json_array_get(b, i));
+        if (d < 0)
+            return -1;
+        worst = d > worst ? d : worst;
+    }
+    return worst;
+}
+
+static int close_enough(const char *fa, const char *fb, long i, const char *path, double tol)
+{
+    json_t *a = load_lines(fa), *b = a ? load_lines(fb) : NULL;
+    int rc = 1;
+    if (a != NULL && b != NULL) {
+        double d = max_rel_diff(at(json_array_get(a, (size_t)i), path),
+                                at(json_array_get(b, (size_t)i), path));
+        if (d < 0)
+            fprintf(stderr, "%s of record %ld: not two numbers or equal-length arrays\n",
+                    path, i);
+        else
+            printf("%.3g\n", d);
+        rc = d >= 0 && d <= tol ? 0 : 1;
+    }
+    json_decref(a);
+    json_decref(b);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc == 7 && strcmp(argv[1], "close") == 0)
+        return close_enough(argv[2], argv[3], atol(argv[4]), argv[5], atof(argv[6]));
     if (argc >= 3 && strcmp(argv[1], "json") == 0 && argc == 4) {
         json_error_t err;
         json_t *doc = json_load_file(argv[2], 0, &err);
@@ -121,6 +169,6 @@ int main(int argc, char **argv)
     if (rc != 2)
         return rc;
 usage:
-    fprintf(stderr, "usage: tcb_check_run lines|count|field|json ...\n");
+    fprintf(stderr, "usage: tcb_check_run lines|count|field|json|close ...\n");
     return 2;
 }
