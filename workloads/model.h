@@ -9,10 +9,16 @@
 #include "tcb_error.h"
 
 #include <stdbool.h>
+#include <stddef.h>
 
 typedef enum { TCB_ACT_GELU, TCB_ACT_SWIGLU } tcb_activation;
 typedef enum { TCB_NORM_LAYERNORM, TCB_NORM_RMSNORM } tcb_norm;
 typedef enum { TCB_POS_LEARNED, TCB_POS_ROPE } tcb_positions;
+
+/* The figures of a model file, in this order: the index of each one's
+ * citation in tcb_model.sources (tcb_model_source() reads it by name). */
+#define TCB_MODEL_FIGURES 16
+#define TCB_MODEL_SOURCE_MAX 400 /* longest citation, in bytes, with its NUL */
 
 /* One architecture, as published. */
 typedef struct {
@@ -34,12 +40,19 @@ typedef struct {
     double norm_eps;
     double tokens;          /* tokens trained, 0 where not public */
     char path[512];         /* the file it was read from */
+    /* The citation of each figure, in the order of the file format (layers,
+     * width, heads, kv_heads, head_dim, ffn, activation, norm, positions,
+     * rope_theta, vocab, context, tied, bias, norm_eps, tokens): its own key
+     * under `sources:`, else its group's; "" for a figure the file omits. */
+    char sources[TCB_MODEL_FIGURES][TCB_MODEL_SOURCE_MAX];
 } tcb_model;
 
 /* What one device holds of a model: `layers` of them (a slice, or all) and
  * one tensor-parallel shard of each (tp == 1: the whole layer). Heads, kv
  * heads, FFN width and vocabulary are divided by tp (kv heads that are fewer
- * than tp are replicated: one per device); width and head_dim are not. */
+ * than tp are replicated: one per device); width and head_dim are not.
+ * Every shard counts the LM head and (untied) embedding shards, even a layer
+ * slice, as if the device held both ends of the model: docs/models.md. */
 typedef struct {
     const tcb_model *model;
     int layers;          /* L on this device */
@@ -63,9 +76,22 @@ const char *tcb_model_dir(void);
  * (or "no model NAME in DIR (have: ...)") in d. */
 tcb_status tcb_model_load(const char *name, tcb_model *out, tcb_diag *d);
 
+/* Writes the names of the models in tcb_model_dir() into buf (n bytes),
+ * sorted, ", "-separated, ending in "..." if they do not fit. TCB_ERR_CONFIG
+ * with the reason in d if the directory cannot be read. */
+tcb_status tcb_model_names(char *buf, size_t n, tcb_diag *d);
+
+/* The citation of one figure of m ("tokens", "width", ...): a string inside
+ * m, "" for a figure the file omits (tokens, rope_theta), NULL for a name
+ * that is not a figure. */
+const char *tcb_model_source(const tcb_model *m, const char *figure);
+
 /* The shard of m one device holds with `layers` layers (0: all of them) at
  * tensor-parallel degree tp. TCB_ERR_CONFIG with the reason in d when tp does
- * not divide heads, ffn or vocab, or layers is out of range. */
+ * not divide heads, ffn or vocab, or layers is out of range; also when tp
+ * does not divide kv_heads (kv_heads >= tp) or is not a multiple of it
+ * (kv_heads < tp: each kv head then serves tp / kv_heads devices). out keeps
+ * a pointer to m: m must outlive it. */
 tcb_status tcb_model_shard(const tcb_model *m, int layers, int tp, tcb_shard *out,
                            tcb_diag *d);
 
