@@ -24,4 +24,12 @@ void tcb_cpu_features_read(tcb_cpu_features *out);
  * assumed)"). */
 void tcb_cpu_describe(const tcb_cpu_features *f, int threads, tcb_device_info *out);
 
+/* The size in bytes of one instance of this machine's last-level CPU cache
+ * (an L3 per package or per CCX, say): from hwloc, else sysconf, else 0
+ * (unknown). *instances (may be NULL) gets how many such caches the machine
+ * has (1 where only sysconf knows). Where the figure came from goes into
+ * source (n bytes; may be NULL): "hwloc: 1 x L3 cache of 33554432 bytes".
+ * Probed once per process; thread-safe. */
+size_t tcb_cpu_llc_bytes(int *instances, char *source, int n);
+
 #endif

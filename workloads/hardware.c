@@ -1,1 +1,512 @@
-/* placeholder: being written */
+/* The hardware catalog: reading workloads/hardware.yaml (libyaml's document
+ * API), validating every key and figure, and lookups by reported name.
+ *
+ * Every error is one message "FILE:LINE:COLUMN: what is wrong", positions
+ * from libyaml's marks (0-based there, 1-based here). */
+#include "hardware.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <yaml.h>
+
+const char *const tcb_hw_kind_names[] = {"gpu", "accelerator", "cpu", NULL};
+
+/* The dtypes a per-dtype group (peak_tflops, flops_per_cycle) may name. */
+static const char *const dtype_names[] = {"fp32", "tf32", "bf16", "fp16", "fp8", "int8", NULL};
+
+/* ---- the figures a device may carry: one row per YAML key --------------
+ * A group row takes a mapping of members (members == NULL: any name, for
+ * open sets such as cloud providers); a plain row takes one figure. */
+typedef struct {
+    const char *key;
+    const char *const *members; /* per-member group; NULL with group false */
+    bool group;
+    const char *unit;           /* for docs and messages */
+} figure_spec;
+
+static const figure_spec figure_specs[] = {
+    {"peak_tflops", dtype_names, true, "dense TFLOP/s per chip"},
+    {"flops_per_cycle", dtype_names, true, "FLOP per cycle per core (CPUs)"},
+    {"cores", NULL, false, "cores per chip (CPUs)"},
+    {"base_ghz", NULL, false, "GHz"},
+    {"boost_ghz", NULL, false, "GHz, the highest single-core clock"},
+    {"memory_gb", NULL, false, "GB (1e9 bytes)"},
+    {"memory_tbps", NULL, false, "TB/s (1e12 bytes per second)"},
+    {"tdp_w", NULL, false, "W"},
+    {NULL, NULL, false, NULL},
+};
+
+static const char *const top_keys[] = {"devices", NULL};
+static const char *const device_keys[] = {"name", "kind", "vendor", "match", "exclude",
+                                          "uncertain", "note", NULL};
+static const char *const figure_keys[] = {"value", "source", "date", "uncertain", "note",
+                                          NULL};
+
+/* ---- parsing context and messages -------------------------------------- */
+
+typedef struct {
+    const char *path;
+    yaml_document_t *doc;
+    tcb_diag *d;
+} ctx;
+
+static tcb_status fail_at(const ctx *x, const yaml_node_t *node, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static tcb_status fail_at(const ctx *x, const yaml_node_t *node, const char *fmt, ...)
+{
+    char msg[sizeof x->d->msg];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    int line = node != NULL ? (int)node->start_mark.line + 1 : 1;
+    int col = node != NULL ? (int)node->start_mark.column + 1 : 1;
+    return tcb_diag_set(x->d, TCB_ERR_CONFIG, "%s:%d:%d: %s", x->path, line, col, msg);
+}
+
+static const char *kind_of(const yaml_node_t *n)
+{
+    switch (n->type) {
+    case YAML_SCALAR_NODE: return "a single value";
+    case YAML_SEQUENCE_NODE: return "a list";
+    case YAML_MAPPING_NODE: return "a mapping";
+    default: return "nothing";
+    }
+}
+
+static const char *text_of(const yaml_node_t *n)
+{
+    return (const char *)n->data.scalar.value;
+}
+
+static yaml_node_t *node_at(const ctx *x, int id)
+{
+    return yaml_document_get_node(x->doc, id);
+}
+
+static bool in_list(const char *const *list, const char *word)
+{
+    for (int i = 0; list != NULL && list[i] != NULL; i++)
+        if (strcmp(list[i], word) == 0)
+            return true;
+    return false;
+}
+
+static void join(const char *const *words, char *buf, size_t n)
+{
+    buf[0] = '\0';
+    for (int i = 0; words[i] != NULL; i++) {
+        size_t used = strlen(buf);
+        snprintf(buf + used, n - used, "%s%s", i ? ", " : "", words[i]);
+    }
+}
+
+/* node must be a mapping of distinct scalar keys; with allowed, each one of
+ * them (extra: a second list of allowed keys, may be NULL). */
+static tcb_status check_map(const ctx *x, yaml_node_t *node, const char *what,
+                            const char *const *allowed, const char *const *extra)
+{
+    if (node->type != YAML_MAPPING_NODE)
+        return fail_at(x, node, "%s must be a mapping, got %s", what, kind_of(node));
+    for (yaml_node_pair_t *p = node->data.mapping.pairs.start;
+         p < node->data.mapping.pairs.top; p++) {
+        yaml_node_t *k = node_at(x, p->key);
+        if (k->type != YAML_SCALAR_NODE)
+            return fail_at(x, k, "the keys of %s must be names, got %s", what, kind_of(k));
+        for (yaml_node_pair_t *q = node->data.mapping.pairs.start; q < p; q++) {
+            yaml_node_t *prev = node_at(x, q->key);
+            if (prev->type == YAML_SCALAR_NODE && strcmp(text_of(prev), text_of(k)) == 0)
+                return fail_at(x, k, "duplicate key '%s' in %s", text_of(k), what);
+        }
+        if (allowed != NULL && !in_list(allowed, text_of(k)) && !in_list(extra, text_of(k))) {
+            char list[256], more[256] = "";
+            join(allowed, list, sizeof list);
+            if (extra != NULL)
+                join(extra, more, sizeof more);
+            return fail_at(x, k, "unknown key '%s' in %s (expected one of: %s%s%s)",
+                           text_of(k), what, list, more[0] ? ", " : "", more);
+        }
+    }
+    return TCB_OK;
+}
+
+static yaml_node_t *map_get(const ctx *x, yaml_node_t *map, const char *key)
+{
+    for (yaml_node_pair_t *p = map->data.mapping.pairs.start;
+         p < map->data.mapping.pairs.top; p++) {
+        yaml_node_t *k = node_at(x, p->key);
+        if (k->type == YAML_SCALAR_NODE && strcmp(text_of(k), key) == 0)
+            return node_at(x, p->value);
+    }
+    return NULL;
+}
+
+/* A scalar of at most n-1 bytes, copied into buf; empty refused where
+ * nonempty. */
+static tcb_status get_text(const ctx *x, yaml_node_t *v, const char *what, char *buf,
+                           size_t n, bool nonempty)
+{
+    if (v->type != YAML_SCALAR_NODE)
+        return fail_at(x, v, "'%s' must be text, got %s", what, kind_of(v));
+    size_t len = strlen(text_of(v));
+    if (nonempty && len == 0)
+        return fail_at(x, v, "'%s' must not be empty", what);
+    if (len >= n)
+        return fail_at(x, v, "'%s' is too long (%zu characters; at most %zu)", what, len,
+                       n - 1);
+    memcpy(buf, text_of(v), len + 1);
+    return TCB_OK;
+}
+
+static tcb_status get_bool(const ctx *x, yaml_node_t *v, const char *what, bool *out)
+{
+    const char *t = v->type == YAML_SCALAR_NODE ? text_of(v) : "";
+    if (!strcmp(t, "true") || !strcmp(t, "True") || !strcmp(t, "yes")) {
+        *out = true;
+        return TCB_OK;
+    }
+    if (!strcmp(t, "false") || !strcmp(t, "False") || !strcmp(t, "no")) {
+        *out = false;
+        return TCB_OK;
+    }
+    return fail_at(x, v, "'%s' must be true or false", what);
+}
+
+/* ---- figures ------------------------------------------------------------- */
+
+/* {value: 989, source: "...", date: 2023, uncertain: true, note: "..."} */
+static tcb_status parse_figure(const ctx *x, yaml_node_t *node, const char *key,
+                               bool device_uncertain, tcb_hw_figure *f)
+{
+    memset(f, 0, sizeof *f);
+    snprintf(f->key, sizeof f->key, "%s", key);
+    f->line = (int)node->start_mark.line + 1;
+    f->column = (int)node->start_mark.column + 1;
+    if (node->type != YAML_MAPPING_NODE)
+        return fail_at(x, node,
+                       "figure '%s' must be a mapping {value: ..., source: ..., date: ...}, "
+                       "got %s",
+                       key, kind_of(node));
+    TCB_CHECK(check_map(x, node, "a figure", figure_keys, NULL));
+
+    yaml_node_t *v = map_get(x, node, "value");
+    if (v == NULL)
+        return fail_at(x, node, "figure '%s' has no value", key);
+    char *end = NULL;
+    errno = 0;
+    double value = v->type == YAML_SCALAR_NODE ? strtod(text_of(v), &end) : NAN;
+    if (v->type != YAML_SCALAR_NODE || end == text_of(v) || *end != '\0' || errno != 0 ||
+        !isfinite(value))
+        return fail_at(x, v, "the value of '%s' must be a number", key);
+    if (!(value > 0))
+        return fail_at(x, v, "the value of '%s' must be > 0, got %s", key, text_of(v));
+    f->value = value;
+
+    /* The catalog's rule: a number nobody published is not a fact. */
+    yaml_node_t *s = map_get(x, node, "source");
+    if (s == NULL)
+        return fail_at(x, node, "figure '%s' has no source: say who published it", key);
+    TCB_CHECK(get_text(x, s, "source", f->source, sizeof f->source, true));
+    yaml_node_t *dt = map_get(x, node, "date");
+    if (dt == NULL)
+        return fail_at(x, node, "figure '%s' has no date: say when it was published", key);
+    TCB_CHECK(get_text(x, dt, "date", f->date, sizeof f->date, true));
+
+    f->uncertain = device_uncertain;
+    yaml_node_t *u = map_get(x, node, "uncertain");
+    if (u != NULL) {
+        bool flag;
+        TCB_CHECK(get_bool(x, u, "uncertain", &flag));
+        f->uncertain = f->uncertain || flag;
+    }
+    return TCB_OK;
+}
+
+static const figure_spec *spec_of(const char *key)
+{
+    for (int i = 0; figure_specs[i].key != NULL; i++)
+        if (strcmp(figure_specs[i].key, key) == 0)
+            return &figure_specs[i];
+    return NULL;
+}
+
+static tcb_status add_figure(tcb_hw_device *dev, int *cap, const tcb_hw_figure *f)
+{
+    if (dev->nfigures == *cap) {
+        int bigger = *cap ? *cap * 2 : 16;
+        tcb_hw_figure *grown = realloc(dev->figures, (size_t)bigger * sizeof *grown);
+        if (grown == NULL)
+            return TCB_ERR_RUNTIME;
+        dev->figures = grown;
+        *cap = bigger;
+    }
+    dev->figures[dev->nfigures++] = *f;
+    return TCB_OK;
+}
+
+/* One figure key of a device entry: a plain figure, or a group of them. */
+static tcb_status parse_figure_key(const ctx *x, const figure_spec *spec, yaml_node_t *v,
+                                   bool uncertain, tcb_hw_device *dev, int *cap)
+{
+    tcb_hw_figure f;
+    if (!spec->group) {
+        TCB_CHECK(parse_figure(x, v, spec->key, uncertain, &f));
+        if (add_figure(dev, cap, &f) != TCB_OK)
+            return tcb_diag_set(x->d, TCB_ERR_RUNTIME, "%s: out of memory", x->path);
+        return TCB_OK;
+    }
+    char what[64];
+    snprintf(what, sizeof what, "'%s'", spec->key);
+    TCB_CHECK(check_map(x, v, what, spec->members, NULL));
+    for (yaml_node_pair_t *p = v->data.mapping.pairs.start; p < v->data.mapping.pairs.top;
+         p++) {
+        char key[48];
+        snprintf(key, sizeof key, "%s.%s", spec->key, text_of(node_at(x, p->key)));
+        TCB_CHECK(parse_figure(x, node_at(x, p->value), key, uncertain, &f));
+        if (add_figure(dev, cap, &f) != TCB_OK)
+            return tcb_diag_set(x->d, TCB_ERR_RUNTIME, "%s: out of memory", x->path);
+    }
+    return TCB_OK;
+}
+
+/* ---- devices -------------------------------------------------------------- */
+
+/* match: / exclude: a list of nonempty strings (or one string). */
+static tcb_status parse_names(const ctx *x, yaml_node_t *v, const char *what,
+                              char out[][64], int *n)
+{
+    *n = 0;
+    if (v->type == YAML_SCALAR_NODE)
+        return get_text(x, v, what, out[(*n)++], 64, true);
+    if (v->type != YAML_SEQUENCE_NODE)
+        return fail_at(x, v, "'%s' must be a list of names, got %s", what, kind_of(v));
+    for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top;
+         it++) {
+        if (*n == TCB_HW_MATCH_MAX)
+            return fail_at(x, node_at(x, *it), "'%s' has more than %d names", what,
+                           TCB_HW_MATCH_MAX);
+        TCB_CHECK(get_text(x, node_at(x, *it), what, out[*n], 64, true));
+        (*n)++;
+    }
+    return TCB_OK;
+}
+
+static tcb_status parse_device(const ctx *x, yaml_node_t *node, tcb_hw_device *dev)
+{
+    const char *figure_names[sizeof figure_specs / sizeof figure_specs[0]];
+    int nf = 0;
+    for (; figure_specs[nf].key != NULL; nf++)
+        figure_names[nf] = figure_specs[nf].key;
+    figure_names[nf] = NULL;
+
+    dev->line = (int)node->start_mark.line + 1;
+    dev->column = (int)node->start_mark.column + 1;
+    TCB_CHECK(check_map(x, node, "a device", device_keys, figure_names));
+
+    yaml_node_t *v = map_get(x, node, "name");
+    if (v == NULL)
+        return fail_at(x, node, "a device needs a 'name'");
+    TCB_CHECK(get_text(x, v, "name", dev->name, sizeof dev->name, true));
+
+    v = map_get(x, node, "kind");
+    if (v == NULL)
+        return fail_at(x, node, "device '%s' needs a 'kind' (gpu, accelerator or cpu)",
+                       dev->name);
+    int kind = -1;
+    for (int i = 0; v->type == YAML_SCALAR_NODE && tcb_hw_kind_names[i] != NULL; i++)
+        if (strcmp(tcb_hw_kind_names[i], text_of(v)) == 0)
+            kind = i;
+    if (kind < 0)
+        return fail_at(x, v, "'kind' must be gpu, accelerator or cpu");
+    dev->kind = (tcb_hw_kind)kind;
+
+    if ((v = map_get(x, node, "vendor")) != NULL)
+        TCB_CHECK(get_text(x, v, "vendor", dev->vendor, sizeof dev->vendor, false));
+    v = map_get(x, node, "match");
+    if (v == NULL)
+        return fail_at(x, node, "device '%s' needs 'match': the names a driver reports for it",
+                       dev->name);
+    TCB_CHECK(parse_names(x, v, "match", dev->match, &dev->nmatch));
+    if (dev->nmatch == 0)
+        return fail_at(x, v, "'match' of '%s' is empty", dev->name);
+    if ((v = map_get(x, node, "exclude")) != NULL)
+        TCB_CHECK(parse_names(x, v, "exclude", dev->exclude, &dev->nexclude));
+    if ((v = map_get(x, node, "note")) != NULL && v->type != YAML_SCALAR_NODE)
+        return fail_at(x, v, "'note' must be text, got %s", kind_of(v));
+
+    bool uncertain = false;
+    if ((v = map_get(x, node, "uncertain")) != NULL)
+        TCB_CHECK(get_bool(x, v, "uncertain", &uncertain));
+
+    int cap = 0;
+    for (yaml_node_pair_t *p = node->data.mapping.pairs.start;
+         p < node->data.mapping.pairs.top; p++) {
+        const figure_spec *spec = spec_of(text_of(node_at(x, p->key)));
+        if (spec != NULL)
+            TCB_CHECK(parse_figure_key(x, spec, node_at(x, p->value), uncertain, dev, &cap));
+    }
+    return TCB_OK;
+}
+
+static tcb_status parse_catalog(const ctx *x, tcb_hardware *hw)
+{
+    yaml_node_t *root = yaml_document_get_root_node(x->doc);
+    if (root == NULL)
+        return fail_at(x, NULL, "the catalog is empty: expected 'devices:'");
+    TCB_CHECK(check_map(x, root, "the catalog", top_keys, NULL));
+    yaml_node_t *list = map_get(x, root, "devices");
+    if (list == NULL)
+        return fail_at(x, root, "the catalog needs 'devices:', a list of devices");
+    if (list->type != YAML_SEQUENCE_NODE)
+        return fail_at(x, list, "'devices' must be a list, got %s", kind_of(list));
+    int n = (int)(list->data.sequence.items.top - list->data.sequence.items.start);
+    hw->devices = calloc(n > 0 ? (size_t)n : 1, sizeof *hw->devices);
+    if (hw->devices == NULL)
+        return tcb_diag_set(x->d, TCB_ERR_RUNTIME, "%s: out of memory", x->path);
+    for (int i = 0; i < n; i++) {
+        yaml_node_t *item = node_at(x, list->data.sequence.items.start[i]);
+        hw->ndevices = i + 1; /* counted before parsing: a half-read entry is freed too */
+        TCB_CHECK(parse_device(x, item, &hw->devices[i]));
+        for (int j = 0; j < i; j++)
+            if (strcmp(hw->devices[j].name, hw->devices[i].name) == 0)
+                return fail_at(x, item, "device '%s' is listed twice (first at line %d)",
+                               hw->devices[i].name, hw->devices[j].line);
+    }
+    return TCB_OK;
+}
+
+/* ---- the public functions ------------------------------------------------- */
+
+const char *tcb_hardware_default_path(void)
+{
+    const char *env = getenv("TCBENCH_HARDWARE");
+    return env != NULL && env[0] != '\0' ? env : TCB_HARDWARE_CATALOG;
+}
+
+void tcb_hardware_free(tcb_hardware *hw)
+{
+    if (hw == NULL)
+        return;
+    for (int i = 0; i < hw->ndevices; i++)
+        free(hw->devices[i].figures);
+    free(hw->devices);
+    hw->devices = NULL;
+    hw->ndevices = 0;
+}
+
+tcb_status tcb_hardware_load(const char *path, tcb_hardware *out, tcb_diag *d)
+{
+    memset(out, 0, sizeof *out);
+    if (path == NULL)
+        path = tcb_hardware_default_path();
+    snprintf(out->path, sizeof out->path, "%s", path);
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return tcb_diag_set(d, TCB_ERR_CONFIG, "%s: cannot read: %s", path, strerror(errno));
+
+    yaml_parser_t p;
+    yaml_document_t doc;
+    if (!yaml_parser_initialize(&p)) {
+        fclose(f);
+        return tcb_diag_set(d, TCB_ERR_RUNTIME, "%s: out of memory reading YAML", path);
+    }
+    yaml_parser_set_input_file(&p, f);
+    tcb_status st;
+    if (!yaml_parser_load(&p, &doc)) { /* libyaml has freed doc */
+        st = p.error == YAML_MEMORY_ERROR
+                 ? tcb_diag_set(d, TCB_ERR_RUNTIME, "%s: out of memory reading YAML", path)
+                 : tcb_diag_set(d, TCB_ERR_CONFIG, "%s:%d:%d: invalid YAML: %s", path,
+                                (int)p.problem_mark.line + 1, (int)p.problem_mark.column + 1,
+                                p.problem != NULL ? p.problem : "unknown problem");
+    } else {
+        ctx x = {.path = path, .doc = &doc, .d = d};
+        st = parse_catalog(&x, out);
+        yaml_document_delete(&doc);
+    }
+    yaml_parser_delete(&p);
+    fclose(f);
+    if (st != TCB_OK) {
+        tcb_hardware_free(out);
+        return st;
+    }
+    return TCB_OK;
+}
+
+/* Case-insensitive strstr. */
+static bool contains(const char *hay, const char *needle)
+{
+    size_t n = strlen(needle);
+    for (; *hay != '\0'; hay++)
+        if (strncasecmp(hay, needle, n) == 0)
+            return true;
+    return n == 0;
+}
+
+const tcb_hw_device *tcb_hardware_find(const tcb_hardware *hw, const char *reported)
+{
+    const tcb_hw_device *best = NULL;
+    size_t best_len = 0;
+    for (int i = 0; hw != NULL && reported != NULL && i < hw->ndevices; i++) {
+        const tcb_hw_device *dev = &hw->devices[i];
+        bool vetoed = false;
+        for (int e = 0; e < dev->nexclude && !vetoed; e++)
+            vetoed = contains(reported, dev->exclude[e]);
+        for (int m = 0; m < dev->nmatch && !vetoed; m++) {
+            size_t len = strlen(dev->match[m]);
+            if (len > best_len && contains(reported, dev->match[m])) {
+                best = dev;
+                best_len = len;
+            }
+        }
+    }
+    return best;
+}
+
+const tcb_hw_figure *tcb_hardware_figure(const tcb_hw_device *dev, const char *key)
+{
+    for (int i = 0; dev != NULL && i < dev->nfigures; i++)
+        if (strcmp(dev->figures[i].key, key) == 0)
+            return &dev->figures[i];
+    return NULL;
+}
+
+const char *tcb_hardware_dtype(const char *name)
+{
+    static const char *const aliases[][2] = {
+        {"f32", "fp32"},      {"float32", "fp32"}, {"float", "fp32"},
+        {"bfloat16", "bf16"}, {"f16", "fp16"},     {"float16", "fp16"},
+        {"half", "fp16"},     {"tf32", "tf32"},    {"f8", "fp8"},
+    };
+    if (name == NULL)
+        return NULL;
+    for (int i = 0; dtype_names[i] != NULL; i++)
+        if (strcasecmp(dtype_names[i], name) == 0)
+            return dtype_names[i];
+    for (size_t i = 0; i < sizeof aliases / sizeof aliases[0]; i++)
+        if (strcasecmp(aliases[i][0], name) == 0)
+            return aliases[i][1];
+    return NULL;
+}
+
+const tcb_hw_figure *tcb_hardware_peak(const tcb_hw_device *dev, const char *dtype)
+{
+    const char *dt = tcb_hardware_dtype(dtype);
+    if (dt == NULL)
+        return NULL;
+    char key[48];
+    snprintf(key, sizeof key, "peak_tflops.%s", dt);
+    return tcb_hardware_figure(dev, key);
+}
+
+char *tcb_hardware_cite(const tcb_hw_device *dev, const tcb_hw_figure *f, char *buf, int n)
+{
+    snprintf(buf, (size_t)n, "catalog: %s %s = %g (%s, %s%s)", dev->name, f->key, f->value,
+             f->source, f->date, f->uncertain ? ", uncertain" : "");
+    return buf;
+}
