@@ -64,8 +64,11 @@ static void measure(const tcb_run_ctx *ctx, const tcb_case *c, void *state,
     if (o->wrong > 0) {
         /* A result that failed its check is never timed nor reported. */
         o->check = CHECK_WRONG;
-        snprintf(o->detail, sizeof o->detail, "%lld wrong element(s) over all ranks",
-                 o->wrong);
+        if (wl->failure != NULL)
+            wl->failure(state, o->detail, sizeof o->detail);
+        if (o->detail[0] == '\0')
+            snprintf(o->detail, sizeof o->detail, "%lld wrong element(s) over all ranks",
+                     o->wrong);
         return;
     }
 

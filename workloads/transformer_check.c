@@ -164,9 +164,10 @@ tcb_status tcb_transformer_check(void *state, long long *wrong)
     if (s->gradcheck) {
         TCB_CHECK(gradient_check(s, &s->gradcheck_err));
         if (!(s->gradcheck_err <= GRADCHECK_TOLERANCE)) {
-            tcb_log_error("transformer %s: gradient check: finite difference off by %.3g "
-                          "(relative; allowed %.3g)",
-                          s->model.name, s->gradcheck_err, GRADCHECK_TOLERANCE);
+            snprintf(s->failure, sizeof s->failure,
+                     "gradient check: finite difference off by %.3g (relative; allowed %.3g)",
+                     s->gradcheck_err, GRADCHECK_TOLERANCE);
+            tcb_log_error("transformer %s: %s", s->model.name, s->failure);
             *wrong += 1;
         }
     }

@@ -45,9 +45,10 @@ typedef struct tcb_workload {
     bool (*skip)(void *state, char *why, int n);
     /* One iteration; returns once its work is complete on this rank. */
     tcb_status (*iter)(void *state);
-    /* Why the last iter or check failed, in words for the record's
-     * check.detail ("loss is nan at step 7"); rank 0 asks after a failure.
-     * Optional; NULL or a hook that writes nothing: a generic detail. */
+    /* Why the last iter failed or the check found something wrong, in words
+     * for the record's check.detail ("loss is nan at step 7"); rank 0 asks
+     * after a failure. Optional; NULL or a hook that writes nothing: a
+     * generic detail. */
     void (*failure)(void *state, char *why, int n);
     /* Runs once on freshly initialized data and verifies the output: *wrong is
      * this rank's count of wrong elements. */
