@@ -19,6 +19,13 @@
  *   - Every backward op ACCUMULATES (+=) into every gradient it writes, input
  *     and parameter gradients alike, so a tensor used twice (a residual, a
  *     tied embedding) collects both contributions. The caller zeroes them.
+ *     Two exceptions, named at the ops: rope_backward turns its gradient in
+ *     place, and softmax_xent overwrites the logits with theirs.
+ *   - A gradient output may be NULL only where the op says so.
+ *   - Bits are reproducible for the same inputs, machine and thread count;
+ *     not across machines (FMA contraction and vector width differ).
+ *   - The cpu backend's thread count is process-wide (OpenMP's and
+ *     OpenBLAS's): the most recent open() sets it.
  *   - Ops return nothing; an asynchronous backend reports its first failure at
  *     the next sync(), which workloads call once per step.
  *
@@ -86,7 +93,7 @@ typedef struct tcb_compute_backend {
 
     /* ---- decoder ops ---------------------------------------------------- */
     /* out (B,T,C) = wte[tokens[b,t]] + wpe[t]; wpe (T,C) NULL without learned
-     * positions. tokens (B,T) int32, each in [0, V). */
+     * positions. tokens (B,T) int32, each in [0, V). dwpe may be NULL. */
     void (*encoder_forward)(tcb_compute *cx, float *out, const int32_t *tokens,
                             const float *wte, const float *wpe, int B, int T, int C);
     void (*encoder_backward)(tcb_compute *cx, float *dwte, float *dwpe, const float *dout,
@@ -119,7 +126,8 @@ typedef struct tcb_compute_backend {
     /* Rotary positions, in place, on `heads` heads of HS in each row of x:
      * row (b,t) starts at x + (b*T + t) * stride, head h at + h*HS. Pairs
      * (2i, 2i+1) turn by angle t * theta^(-2i/HS). The backward pass is the
-     * same rotation by the opposite angle, applied to the gradient in place. */
+     * same rotation by the opposite angle, applied to the gradient in place.
+     * HS is even; positions start at 0 in every sequence. */
     void (*rope_forward)(tcb_compute *cx, float *x, int B, int T, int heads, int HS,
                          int stride, float theta);
     void (*rope_backward)(tcb_compute *cx, float *dx, int B, int T, int heads, int HS,
@@ -133,7 +141,7 @@ typedef struct tcb_compute_backend {
     void (*attention_forward)(tcb_compute *cx, float *out, float *att, const float *qkv,
                               int B, int T, int NH, int KVH, int HS);
     /* dqkv (B,T,QKV) += the gradient; datt (B,NH,T,T) is scratch the op may
-     * overwrite. */
+     * overwrite (only its lower triangle is used). */
     void (*attention_backward)(tcb_compute *cx, float *dqkv, float *datt,
                                const float *dout, const float *qkv, const float *att,
                                int B, int T, int NH, int KVH, int HS);
@@ -158,7 +166,8 @@ typedef struct tcb_compute_backend {
      * losses[i] = logsumexp(logits[i]) - logits[i][targets[i]]. With grad, the
      * logits are overwritten by their gradient (softmax - onehot) * dloss,
      * dloss being d(total loss)/d(losses[i]) (1/N for a mean); without, the
-     * logits are left as they were. */
+     * logits are left as they were. Targets are in [0, V); there is no
+     * ignore index. */
     void (*softmax_xent)(tcb_compute *cx, float *losses, float *logits,
                          const int32_t *targets, int N, int V, float dloss, bool grad);
 
@@ -170,7 +179,8 @@ typedef struct tcb_compute_backend {
      * (grad_scale folds the data-parallel mean and global-norm clipping into
      * one pass): m = b1 m + (1-b1) g; v = b2 v + (1-b2) g^2;
      * params -= lr * (m/(1-b1^step) / (sqrt(v/(1-b2^step)) + eps) + wd * params).
-     * step counts from 1. */
+     * step counts from 1. Decay applies to every element passed: callers
+     * pass norms and biases separately with weight_decay 0. */
     void (*adamw)(tcb_compute *cx, float *params, const float *grads, float *m, float *v,
                   size_t n, float lr, float beta1, float beta2, float eps,
                   float weight_decay, int step, float grad_scale);
