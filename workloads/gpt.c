@@ -260,6 +260,25 @@ static float *act(const tcb_gpt *net, int k, int l)
     return net->a[k] != NULL ? net->a[k] + (size_t)l * per : NULL;
 }
 
+/* The letters of the key at the top of gpt.h, for this net. */
+typedef struct {
+    int B, T, N, C, V, NH, KVH, HS, F, QKV, DA, F2;
+    float theta;
+} dims;
+
+static dims dims_of(const tcb_gpt *net)
+{
+    const tcb_shard *s = &net->shard;
+    dims z = {.B = net->B, .T = net->T, .C = s->width, .V = s->vocab, .NH = s->heads,
+              .KVH = s->kv_heads, .HS = s->head_dim, .F = s->ffn};
+    z.N = z.B * z.T;
+    z.QKV = (z.NH + 2 * z.KVH) * z.HS;
+    z.DA = z.NH * z.HS;
+    z.F2 = net->model.activation == TCB_ACT_SWIGLU ? 2 * z.F : z.F;
+    z.theta = (float)net->model.rope_theta;
+    return z;
+}
+
 /* The norm before attention, the FFN and the LM head: layernorm or rmsnorm. */
 static void norm_forward(const tcb_gpt *net, float *out, float *mean, float *rstd,
                          const float *inp, const float *w, const float *b)
@@ -289,11 +308,10 @@ tcb_status tcb_gpt_forward(tcb_gpt *net, const int32_t *tokens, const int32_t *t
     const tcb_compute_backend *be = net->be;
     tcb_compute *cx = net->cx;
     const tcb_shard *s = &net->shard;
-    int B = net->B, T = net->T, N = B * T, C = s->width, V = s->vocab;
-    int NH = s->heads, KVH = s->kv_heads, HS = s->head_dim, F = s->ffn;
-    int QKV = (NH + 2 * KVH) * HS, DA = NH * HS;
-    int F2 = net->model.activation == TCB_ACT_SWIGLU ? 2 * F : F;
-    float theta = (float)net->model.rope_theta;
+    const dims z = dims_of(net);
+    int B = z.B, T = z.T, N = z.N, C = z.C, V = z.V, NH = z.NH, KVH = z.KVH, HS = z.HS;
+    int F = z.F, QKV = z.QKV, DA = z.DA, F2 = z.F2;
+    float theta = z.theta;
     float *proj = net->a[TCB_GPT_PROJ];
 
     TCB_CHECK(be->upload(cx, net->tokens, tokens, (size_t)N * sizeof(int32_t)));
@@ -360,11 +378,10 @@ void tcb_gpt_backward(tcb_gpt *net)
     const tcb_compute_backend *be = net->be;
     tcb_compute *cx = net->cx;
     const tcb_shard *s = &net->shard;
-    int B = net->B, T = net->T, N = B * T, C = s->width, V = s->vocab;
-    int NH = s->heads, KVH = s->kv_heads, HS = s->head_dim, F = s->ffn;
-    int QKV = (NH + 2 * KVH) * HS, DA = NH * HS;
-    int F2 = net->model.activation == TCB_ACT_SWIGLU ? 2 * F : F;
-    float theta = (float)net->model.rope_theta;
+    const dims z = dims_of(net);
+    int B = z.B, T = z.T, N = z.N, C = z.C, V = z.V, NH = z.NH, KVH = z.KVH, HS = z.HS;
+    int F = z.F, QKV = z.QKV, DA = z.DA, F2 = z.F2;
+    float theta = z.theta;
     float *dresid = net->a[TCB_GPT_DRESID], *dln = net->a[TCB_GPT_DLN];
     float *dqkv = net->a[TCB_GPT_DQKV], *datty = net->a[TCB_GPT_DATTY];
     float *dfch = net->a[TCB_GPT_DFCH], *dfcact = net->a[TCB_GPT_DFCACT];
