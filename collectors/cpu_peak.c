@@ -124,8 +124,8 @@ static bool catalog_peak(const tcb_cpu_features *f, int threads, tcb_device_info
         out->peak_tflops_f32 = threads * clk->value * fpc->value / 1e3;
         char text[1024]; /* the sources may be long: cut to peak_source's size */
         snprintf(text, sizeof text,
-                 "catalog: %s: %d cores x %g GHz (%s; %s) x %g FP32 FLOP/cycle (%s, %s)%s",
-                 dev->name, threads, clk->value, clk->key, clk->source, fpc->value,
+                 "catalog: %s: %d core%s x %g GHz (%s; %s) x %g FP32 FLOP/cycle (%s, %s)%s",
+                 dev->name, threads, threads == 1 ? "" : "s", clk->value, clk->key, clk->source, fpc->value,
                  fpc->source, fpc->date,
                  fpc->uncertain || clk->uncertain ? ", uncertain" : "");
         size_t len = strnlen(text, sizeof out->peak_source - 1);
@@ -160,8 +160,8 @@ void tcb_cpu_describe(const tcb_cpu_features *f, int threads, tcb_device_info *o
     }
     out->peak_tflops_f32 = threads * f->ghz * fpc / 1e3;
     snprintf(out->peak_source, sizeof out->peak_source,
-             "derived: %d cores x %.4g GHz x %d FP32 FLOP/cycle (%s; a core per thread)",
-             threads, f->ghz, fpc, why);
+             "derived: %d core%s x %.4g GHz x %d FP32 FLOP/cycle (%s; a core per thread)",
+             threads, threads == 1 ? "" : "s", f->ghz, fpc, why);
 }
 
 /* ---- last-level cache ------------------------------------------------------ */
