@@ -3,18 +3,16 @@
  * parameters, ranges and the cross product live in suite_expand.c.
  *
  * Every error is one message "FILE:LINE:COLUMN: what is wrong" in the caller's
- * tcb_diag, positions from libyaml's marks (0-based there, 1-based here). */
+ * tcb_diag, formatted by yaml_doc.c (shared with the model and hardware readers). */
 #include "suite.h"
 
 #include "comm.h"
 #include "suite_internal.h"
 #include "workload.h"
 
-#include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,241 +32,34 @@ typedef struct {
 
 static const timing builtin_timing = {.warmup = 1, .iters = 10, .timeout_s = 300};
 
-/* ---- helpers shared with suite_expand.c ------------------------------- */
-
-static void node_position(const tcb_suite_src *src, const yaml_mark_t *m,
-                          int *line, int *col)
-{
-    *line = (int)m->line + 1;
-    *col = (int)m->column + 1 + (m->line == 0 ? src->column_offset : 0);
-}
-
-tcb_status tcb_suite_error(tcb_diag *d, const tcb_suite_src *src,
-                           const yaml_node_t *node, const char *fmt, ...)
-{
-    char msg[sizeof d->msg];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    yaml_mark_t start = {0, 0, 0};
-    int line, col;
-    node_position(src, node != NULL ? &node->start_mark : &start, &line, &col);
-    return tcb_diag_set(d, TCB_ERR_CONFIG, "%s:%d:%d: %s", src->name, line, col, msg);
-}
-
-/* Appends word to the ", "-separated list in buf (n bytes). */
-static void list_append(char *buf, size_t n, const char *word)
-{
-    size_t used = strlen(buf);
-    if (used < n)
-        snprintf(buf + used, n - used, "%s%s", used > 0 ? ", " : "", word);
-}
-
-static const char *join(const char *const *words, char *buf, size_t n)
-{
-    buf[0] = '\0';
-    for (int i = 0; words != NULL && words[i] != NULL; i++)
-        list_append(buf, n, words[i]);
-    return buf;
-}
-
-const char *tcb_suite_node_kind(const yaml_node_t *node)
-{
-    switch (node->type) {
-    case YAML_SCALAR_NODE: return "a single value";
-    case YAML_SEQUENCE_NODE: return "a list";
-    case YAML_MAPPING_NODE: return "a mapping";
-    default: return "nothing";
-    }
-}
-
-static const char *scalar(const yaml_node_t *node)
-{
-    return (const char *)node->data.scalar.value;
-}
-
 /* `key:` with nothing after it, or ~ / null: treated as absent where a
  * mapping is optional, so a section with every line commented out is fine. */
 static bool is_null(const yaml_node_t *node)
 {
     if (node->type != YAML_SCALAR_NODE || node->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
         return false;
-    const char *s = scalar(node);
+    const char *s = tcb_yaml_scalar(node);
     return !strcmp(s, "") || !strcmp(s, "~") || !strcmp(s, "null") ||
            !strcmp(s, "Null") || !strcmp(s, "NULL");
 }
 
-tcb_status tcb_suite_check_map(const tcb_suite_src *src, yaml_node_t *node,
-                               const char *what, const char *const *allowed,
-                               tcb_diag *d)
-{
-    if (node->type != YAML_MAPPING_NODE)
-        return tcb_suite_error(d, src, node, "%s must be a mapping, got %s", what,
-                               tcb_suite_node_kind(node));
-    yaml_node_pair_t *pairs = node->data.mapping.pairs.start;
-    int npairs = (int)(node->data.mapping.pairs.top - pairs);
-    for (int i = 0; i < npairs; i++) {
-        yaml_node_t *k = yaml_document_get_node(src->doc, pairs[i].key);
-        if (k->type != YAML_SCALAR_NODE)
-            return tcb_suite_error(d, src, k, "the keys of %s must be names, got %s",
-                                   what, tcb_suite_node_kind(k));
-        /* libyaml keeps duplicate keys; the second would silently win. */
-        for (int j = 0; j < i; j++) {
-            yaml_node_t *prev = yaml_document_get_node(src->doc, pairs[j].key);
-            if (prev->type == YAML_SCALAR_NODE && strcmp(scalar(prev), scalar(k)) == 0) {
-                int line, col;
-                node_position(src, &prev->start_mark, &line, &col);
-                return tcb_suite_error(d, src, k,
-                                       "duplicate key '%s' (first given at line %d, column %d)",
-                                       scalar(k), line, col);
-            }
-        }
-        if (allowed == NULL)
-            continue;
-        bool known = false;
-        for (int a = 0; allowed[a] != NULL && !known; a++)
-            known = strcmp(allowed[a], scalar(k)) == 0;
-        if (!known) {
-            char list[256];
-            return tcb_suite_error(d, src, k, "unknown key '%s' in %s (expected one of: %s)",
-                                   scalar(k), what, join(allowed, list, sizeof list));
-        }
-    }
-    return TCB_OK;
-}
-
-yaml_node_t *tcb_suite_map_get(const tcb_suite_src *src, yaml_node_t *map, const char *key)
-{
-    for (yaml_node_pair_t *p = map->data.mapping.pairs.start;
-         p < map->data.mapping.pairs.top; p++) {
-        yaml_node_t *k = yaml_document_get_node(src->doc, p->key);
-        if (k->type == YAML_SCALAR_NODE && strcmp(scalar(k), key) == 0)
-            return yaml_document_get_node(src->doc, p->value);
-    }
-    return NULL;
-}
-
-/* ---- reading ----------------------------------------------------------- */
-
-/* Reads the whole file into *out (malloc'd, NUL-terminated; the suite frees
- * it). Reads in chunks, so a pipe or /dev/stdin works too. */
-static tcb_status read_text(const char *path, char **out, long *len, tcb_diag *d)
-{
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        return tcb_diag_set(d, TCB_ERR_CONFIG, "%s: cannot read: %s", path, strerror(errno));
-    char *buf = NULL;
-    size_t cap = 0, n = 0, got;
-    do {
-        if (cap - n < 4096) {
-            cap = cap ? cap * 2 : 8192;
-            char *bigger = realloc(buf, cap);
-            if (bigger == NULL) {
-                free(buf);
-                fclose(f);
-                return tcb_diag_set(d, TCB_ERR_RUNTIME, "%s: out of memory", path);
-            }
-            buf = bigger;
-        }
-        got = fread(buf + n, 1, cap - n - 1, f);
-        n += got;
-    } while (got > 0);
-    if (ferror(f)) {
-        int e = errno;
-        fclose(f);
-        free(buf);
-        return tcb_diag_set(d, TCB_ERR_CONFIG, "%s: cannot read: %s", path, strerror(e));
-    }
-    fclose(f);
-    buf[n] = '\0';
-    *out = buf;
-    *len = (long)n;
-    return TCB_OK;
-}
-
-static tcb_status parser_error(const tcb_suite_src *src, const yaml_parser_t *p,
-                               const char *text, size_t len, tcb_diag *d)
-{
-    if (p->error == YAML_MEMORY_ERROR)
-        return tcb_diag_set(d, TCB_ERR_RUNTIME, "%s: out of memory reading YAML", src->name);
-    yaml_mark_t mark = p->problem_mark;
-    /* The reader (bad UTF-8, control bytes) reports a byte offset only, and
-     * at the end of input libyaml invents a line break: for a --set value
-     * without one that would be "line 2", so count from the text instead. */
-    size_t offset = p->error == YAML_READER_ERROR ? p->problem_offset : mark.index;
-    if (p->error == YAML_READER_ERROR || offset >= len) {
-        memset(&mark, 0, sizeof mark);
-        for (size_t i = 0; i < offset && i < len; i++) {
-            if (text[i] == '\n') {
-                mark.line++;
-                mark.column = 0;
-            } else if (((unsigned char)text[i] & 0xC0) != 0x80) {
-                mark.column++;
-            }
-        }
-    }
-    int line, col;
-    node_position(src, &mark, &line, &col);
-    const char *problem = p->problem != NULL ? p->problem : "unknown problem";
-    if (p->context == NULL)
-        return tcb_diag_set(d, TCB_ERR_CONFIG, "%s:%d:%d: invalid YAML: %s", src->name,
-                            line, col, problem);
-    int cline, ccol;
-    node_position(src, &p->context_mark, &cline, &ccol);
-    return tcb_diag_set(d, TCB_ERR_CONFIG,
-                        "%s:%d:%d: invalid YAML: %s (%s at line %d, column %d)", src->name,
-                        line, col, problem, p->context, cline, ccol);
-}
-
-/* Parses text (one YAML document) into *doc; on success the caller deletes it
- * with yaml_document_delete, on failure there is nothing to delete. */
-static tcb_status parse_yaml(const tcb_suite_src *src, const char *text, size_t len,
-                             yaml_document_t *doc, tcb_diag *d)
-{
-    yaml_parser_t p;
-    if (!yaml_parser_initialize(&p))
-        return tcb_diag_set(d, TCB_ERR_RUNTIME, "%s: out of memory reading YAML", src->name);
-    yaml_parser_set_input_string(&p, (const unsigned char *)text, len);
-    tcb_status st = TCB_OK;
-    if (!yaml_parser_load(&p, doc)) { /* libyaml has freed doc */
-        st = parser_error(src, &p, text, len, d);
-        yaml_parser_delete(&p);
-        return st;
-    }
-    /* A second document would be ignored without a word; say so instead. */
-    yaml_document_t extra;
-    if (!yaml_parser_load(&p, &extra)) {
-        st = parser_error(src, &p, text, len, d);
-    } else {
-        yaml_node_t *root = yaml_document_get_root_node(&extra);
-        if (root != NULL)
-            st = tcb_suite_error(d, src, root, "a suite is one YAML document; remove this second one");
-        yaml_document_delete(&extra);
-    }
-    if (st != TCB_OK)
-        yaml_document_delete(doc);
-    yaml_parser_delete(&p);
-    return st;
-}
-
 /* ---- validation ------------------------------------------------------- */
 
-static tcb_status parse_timing_value(const tcb_suite_src *src, const char *key,
+static tcb_status parse_timing_value(const tcb_yaml_src *src, const char *key,
                                      yaml_node_t *v, timing *t, tcb_diag *d)
 {
     if (v->type != YAML_SCALAR_NODE)
-        return tcb_suite_error(d, src, v, "'%s' must be a number, got %s", key,
-                               tcb_suite_node_kind(v));
-    const char *text = scalar(v);
+        return tcb_yaml_error(d, src, v, "'%s' must be a number, got %s", key,
+                              tcb_yaml_node_kind(v));
+    const char *text = tcb_yaml_scalar(v);
     if (strcmp(key, "timeout_s") == 0) {
         tcb_param_spec s = {.name = key, .type = TCB_PARAM_FLOAT, .min = -INFINITY};
         double f = 0;
         if (!tcb_param_parse(&s, text, NULL, &f, NULL, NULL))
-            return tcb_suite_error(d, src, v, "'timeout_s' must be a number of seconds, got '%s'",
-                                   text);
+            return tcb_yaml_error(d, src, v, "'timeout_s' must be a number of seconds, got '%s'",
+                                  text);
         if (!(f > 0))
-            return tcb_suite_error(d, src, v, "'timeout_s' must be > 0, got %s", text);
+            return tcb_yaml_error(d, src, v, "'timeout_s' must be > 0, got %s", text);
         t->timeout_s = f;
         return TCB_OK;
     }
@@ -276,21 +67,21 @@ static tcb_status parse_timing_value(const tcb_suite_src *src, const char *key,
     tcb_param_spec s = {.name = key, .type = TCB_PARAM_INT, .min = -INFINITY};
     long long i = 0, min = iters ? 1 : 0;
     if (!tcb_param_parse(&s, text, &i, NULL, NULL, NULL))
-        return tcb_suite_error(d, src, v, "'%s' must be an integer, got '%s'", key, text);
+        return tcb_yaml_error(d, src, v, "'%s' must be an integer, got '%s'", key, text);
     if (i < min)
-        return tcb_suite_error(d, src, v, "'%s' must be at least %lld, got %s", key, min, text);
+        return tcb_yaml_error(d, src, v, "'%s' must be at least %lld, got %s", key, min, text);
     if (i > INT_MAX)
-        return tcb_suite_error(d, src, v, "'%s' must be at most %d, got %s", key, INT_MAX, text);
+        return tcb_yaml_error(d, src, v, "'%s' must be at most %d, got %s", key, INT_MAX, text);
     *(iters ? &t->iters : &t->warmup) = (int)i;
     return TCB_OK;
 }
 
 /* The timing keys present in map (already checked for unknown keys). */
-static tcb_status parse_timing_map(const tcb_suite_src *src, yaml_node_t *map,
+static tcb_status parse_timing_map(const tcb_yaml_src *src, yaml_node_t *map,
                                    timing *t, tcb_diag *d)
 {
     for (int k = 0; timing_keys[k] != NULL; k++) {
-        yaml_node_t *v = tcb_suite_map_get(src, map, timing_keys[k]);
+        yaml_node_t *v = tcb_yaml_map_get(src, map, timing_keys[k]);
         if (v != NULL)
             TCB_CHECK(parse_timing_value(src, timing_keys[k], v, t, d));
     }
@@ -317,7 +108,7 @@ static const char *known_workloads(char *buf, size_t n)
 {
     buf[0] = '\0';
     for (int i = 0; tcb_workloads[i] != NULL; i++)
-        list_append(buf, n, tcb_workloads[i]->name);
+        tcb_yaml_list_append(buf, n, tcb_workloads[i]->name);
     return buf;
 }
 
@@ -330,59 +121,59 @@ static const char *known_backends(tcb_backend_kind kind, char *buf, size_t n)
     if (kind != TCB_BACKEND_COMM)
         return buf;
     for (int i = 0; tcb_comm_backends[i] != NULL; i++)
-        list_append(names, sizeof names, tcb_comm_backends[i]->name);
+        tcb_yaml_list_append(names, sizeof names, tcb_comm_backends[i]->name);
     snprintf(buf, n, names[0] ? " (this build has: %s)" : " (none in this build)", names);
     return buf;
 }
 
-static tcb_status load_backend(const tcb_suite_src *src, yaml_node_t *entry,
+static tcb_status load_backend(const tcb_yaml_src *src, yaml_node_t *entry,
                                tcb_suite_entry *e, tcb_diag *d)
 {
     const tcb_workload *w = e->workload;
-    yaml_node_t *b = tcb_suite_map_get(src, entry, "backend");
+    yaml_node_t *b = tcb_yaml_map_get(src, entry, "backend");
     char list[300];
     if (w->backend_kind == TCB_BACKEND_NONE) {
         if (b != NULL)
-            return tcb_suite_error(d, src, b, "workload '%s' takes no backend; remove 'backend'",
-                                   w->name);
+            return tcb_yaml_error(d, src, b, "workload '%s' takes no backend; remove 'backend'",
+                                  w->name);
         return TCB_OK;
     }
     const char *kind = tcb_backend_kind_name(w->backend_kind);
     if (b == NULL)
-        return tcb_suite_error(d, src, entry, "workload '%s' needs 'backend', a %s backend%s",
-                               w->name, kind, known_backends(w->backend_kind, list, sizeof list));
+        return tcb_yaml_error(d, src, entry, "workload '%s' needs 'backend', a %s backend%s",
+                              w->name, kind, known_backends(w->backend_kind, list, sizeof list));
     if (b->type != YAML_SCALAR_NODE)
-        return tcb_suite_error(d, src, b, "'backend' must be a name, got %s",
-                               tcb_suite_node_kind(b));
-    if (!tcb_backend_exists(w->backend_kind, scalar(b)))
-        return tcb_suite_error(d, src, b, "unknown %s backend '%s' for workload '%s'%s", kind,
-                               scalar(b), w->name,
-                               known_backends(w->backend_kind, list, sizeof list));
-    e->backend = strdup(scalar(b));
+        return tcb_yaml_error(d, src, b, "'backend' must be a name, got %s",
+                              tcb_yaml_node_kind(b));
+    if (!tcb_backend_exists(w->backend_kind, tcb_yaml_scalar(b)))
+        return tcb_yaml_error(d, src, b, "unknown %s backend '%s' for workload '%s'%s", kind,
+                              tcb_yaml_scalar(b), w->name,
+                              known_backends(w->backend_kind, list, sizeof list));
+    e->backend = strdup(tcb_yaml_scalar(b));
     if (e->backend == NULL)
         return tcb_diag_set(d, TCB_ERR_RUNTIME, "%s: out of memory", src->name);
     return TCB_OK;
 }
 
-static tcb_status load_entry(const tcb_suite_src *src, yaml_node_t *node,
+static tcb_status load_entry(const tcb_yaml_src *src, yaml_node_t *node,
                              const timing *defaults, tcb_suite_entry *e, tcb_diag *d)
 {
     e->line = (int)node->start_mark.line + 1;
     e->column = (int)node->start_mark.column + 1;
-    TCB_CHECK(tcb_suite_check_map(src, node, "a case", entry_keys, d));
+    TCB_CHECK(tcb_yaml_check_map(src, node, "a case", entry_keys, d));
 
     char list[512];
-    yaml_node_t *w = tcb_suite_map_get(src, node, "workload");
+    yaml_node_t *w = tcb_yaml_map_get(src, node, "workload");
     if (w == NULL)
-        return tcb_suite_error(d, src, node, "a case needs 'workload' (one of: %s)",
-                               known_workloads(list, sizeof list));
+        return tcb_yaml_error(d, src, node, "a case needs 'workload' (one of: %s)",
+                              known_workloads(list, sizeof list));
     if (w->type != YAML_SCALAR_NODE)
-        return tcb_suite_error(d, src, w, "'workload' must be a name, got %s",
-                               tcb_suite_node_kind(w));
-    e->workload = tcb_workload_find(scalar(w));
+        return tcb_yaml_error(d, src, w, "'workload' must be a name, got %s",
+                              tcb_yaml_node_kind(w));
+    e->workload = tcb_workload_find(tcb_yaml_scalar(w));
     if (e->workload == NULL)
-        return tcb_suite_error(d, src, w, "unknown workload '%s' (known: %s)", scalar(w),
-                               known_workloads(list, sizeof list));
+        return tcb_yaml_error(d, src, w, "unknown workload '%s' (known: %s)", tcb_yaml_scalar(w),
+                              known_workloads(list, sizeof list));
     TCB_CHECK(load_backend(src, node, e, d));
 
     timing t = *defaults;
@@ -397,21 +188,21 @@ static tcb_status load_entry(const tcb_suite_src *src, yaml_node_t *node,
         return tcb_diag_set(d, TCB_ERR_RUNTIME, "%s: out of memory", src->name);
     e->nparams = n;
 
-    yaml_node_t *p = tcb_suite_map_get(src, node, "params");
+    yaml_node_t *p = tcb_yaml_map_get(src, node, "params");
     if (p == NULL || is_null(p))
         return TCB_OK;
-    TCB_CHECK(tcb_suite_check_map(src, p, "'params'", NULL, d));
+    TCB_CHECK(tcb_yaml_check_map(src, p, "'params'", NULL, d));
     for (yaml_node_pair_t *pair = p->data.mapping.pairs.start;
          pair < p->data.mapping.pairs.top; pair++) {
         yaml_node_t *k = yaml_document_get_node(src->doc, pair->key);
-        int i = spec_index(e->workload, scalar(k));
+        int i = spec_index(e->workload, tcb_yaml_scalar(k));
         if (i < 0) {
             list[0] = '\0';
             for (int j = 0; j < n; j++)
-                list_append(list, sizeof list, e->workload->params[j].name);
-            return tcb_suite_error(d, src, k,
-                                   "unknown parameter '%s' for workload '%s' (expected one of: %s)",
-                                   scalar(k), e->workload->name, list);
+                tcb_yaml_list_append(list, sizeof list, e->workload->params[j].name);
+            return tcb_yaml_error(d, src, k,
+                                  "unknown parameter '%s' for workload '%s' (expected one of: %s)",
+                                  tcb_yaml_scalar(k), e->workload->name, list);
         }
         TCB_CHECK(tcb_suite_values_parse(src, yaml_document_get_node(src->doc, pair->value),
                                          &e->workload->params[i], &e->params[i], d));
@@ -432,46 +223,46 @@ static void free_entries(tcb_suite_entry *entries, int n)
 
 /* The top level: name, defaults, cases. Fills s->name and *out (calloc'd;
  * partly filled on failure, the caller frees it with free_entries). */
-static tcb_status load_top(const tcb_suite_src *src, tcb_suite *s,
+static tcb_status load_top(const tcb_yaml_src *src, tcb_suite *s,
                            tcb_suite_entry **out, int *nout, tcb_diag *d)
 {
     yaml_node_t *root = yaml_document_get_root_node(src->doc);
     if (root == NULL)
-        return tcb_suite_error(d, src, NULL, "the suite is empty; it needs 'name' and 'cases'");
+        return tcb_yaml_error(d, src, NULL, "the suite is empty; it needs 'name' and 'cases'");
     if (root->type != YAML_MAPPING_NODE)
-        return tcb_suite_error(d, src, root,
-                               "the suite must be a mapping with 'name' and 'cases', got %s",
-                               tcb_suite_node_kind(root));
-    TCB_CHECK(tcb_suite_check_map(src, root, "the suite", top_keys, d));
+        return tcb_yaml_error(d, src, root,
+                              "the suite must be a mapping with 'name' and 'cases', got %s",
+                              tcb_yaml_node_kind(root));
+    TCB_CHECK(tcb_yaml_check_map(src, root, "the suite", top_keys, d));
 
-    yaml_node_t *name = tcb_suite_map_get(src, root, "name");
+    yaml_node_t *name = tcb_yaml_map_get(src, root, "name");
     if (name == NULL)
-        return tcb_suite_error(d, src, root, "missing required key 'name'");
-    if (name->type != YAML_SCALAR_NODE || scalar(name)[0] == '\0')
-        return tcb_suite_error(d, src, name, "'name' must be a non-empty string, got %s",
-                               name->type == YAML_SCALAR_NODE ? "''" : tcb_suite_node_kind(name));
-    s->name = strdup(scalar(name));
+        return tcb_yaml_error(d, src, root, "missing required key 'name'");
+    if (name->type != YAML_SCALAR_NODE || tcb_yaml_scalar(name)[0] == '\0')
+        return tcb_yaml_error(d, src, name, "'name' must be a non-empty string, got %s",
+                              name->type == YAML_SCALAR_NODE ? "''" : tcb_yaml_node_kind(name));
+    s->name = strdup(tcb_yaml_scalar(name));
     if (s->name == NULL)
         return tcb_diag_set(d, TCB_ERR_RUNTIME, "%s: out of memory", src->name);
 
     timing t = builtin_timing;
-    yaml_node_t *defaults = tcb_suite_map_get(src, root, "defaults");
+    yaml_node_t *defaults = tcb_yaml_map_get(src, root, "defaults");
     if (defaults != NULL && !is_null(defaults)) {
-        TCB_CHECK(tcb_suite_check_map(src, defaults, "'defaults'", timing_keys, d));
+        TCB_CHECK(tcb_yaml_check_map(src, defaults, "'defaults'", timing_keys, d));
         TCB_CHECK(parse_timing_map(src, defaults, &t, d));
     }
 
-    yaml_node_t *cases = tcb_suite_map_get(src, root, "cases");
+    yaml_node_t *cases = tcb_yaml_map_get(src, root, "cases");
     if (cases == NULL)
-        return tcb_suite_error(d, src, root, "missing required key 'cases'");
+        return tcb_yaml_error(d, src, root, "missing required key 'cases'");
     if (cases->type != YAML_SEQUENCE_NODE && !is_null(cases))
-        return tcb_suite_error(d, src, cases, "'cases' must be a list of cases, got %s",
-                               tcb_suite_node_kind(cases));
+        return tcb_yaml_error(d, src, cases, "'cases' must be a list of cases, got %s",
+                              tcb_yaml_node_kind(cases));
     int n = cases->type == YAML_SEQUENCE_NODE
                 ? (int)(cases->data.sequence.items.top - cases->data.sequence.items.start)
                 : 0;
     if (n == 0)
-        return tcb_suite_error(d, src, cases, "'cases' is empty; list at least one case");
+        return tcb_yaml_error(d, src, cases, "'cases' is empty; list at least one case");
     *out = calloc((size_t)n, sizeof **out);
     if (*out == NULL)
         return tcb_diag_set(d, TCB_ERR_RUNTIME, "%s: out of memory", src->name);
@@ -501,7 +292,7 @@ static tcb_status unknown_set_key(const char *label, const char *key,
             for (int j = 0; j < i && !seen; j++)
                 seen = spec_index(entries[j].workload, name) >= 0;
             if (!seen)
-                list_append(list, sizeof list, name);
+                tcb_yaml_list_append(list, sizeof list, name);
         }
     }
     return tcb_diag_set(d, TCB_ERR_CONFIG,
@@ -529,13 +320,13 @@ static tcb_status apply_set(const char *set, tcb_suite_entry *entries, int n,
     sprintf(label, "--set %s", set);
 
     yaml_document_t doc;
-    tcb_suite_src src = {.name = label, .column_offset = (int)klen + 1, .doc = &doc};
-    tcb_status st = parse_yaml(&src, eq + 1, strlen(eq + 1), &doc, d);
+    tcb_yaml_src src = {.name = label, .column_offset = (int)klen + 1, .doc = &doc};
+    tcb_status st = tcb_yaml_load(&src, "a suite", eq + 1, strlen(eq + 1), d);
     if (st != TCB_OK)
         goto out;
     yaml_node_t *root = yaml_document_get_root_node(&doc);
     if (root == NULL) {
-        st = tcb_suite_error(d, &src, NULL, "missing value after '='");
+        st = tcb_yaml_error(d, &src, NULL, "missing value after '='");
     } else if (strcmp(key, "warmup") == 0 || strcmp(key, "iters") == 0 ||
                strcmp(key, "timeout_s") == 0) {
         st = parse_timing_value(&src, key, root, &over->t, d);
@@ -592,11 +383,13 @@ tcb_status tcb_suite_load(const char *path, const char *const *sets, int nsets,
     s.path = strdup(path);
     if (s.path == NULL)
         return tcb_diag_set(diag, TCB_ERR_RUNTIME, "%s: out of memory", path);
-    st = read_text(path, &s.text, &s.text_len, diag);
+    size_t len = 0;
+    st = tcb_yaml_read_file(path, &s.text, &len, NULL, diag);
+    s.text_len = (long)len;
     if (st == TCB_OK) {
         yaml_document_t doc;
-        tcb_suite_src src = {.name = path, .column_offset = 0, .doc = &doc};
-        st = parse_yaml(&src, s.text, (size_t)s.text_len, &doc, diag);
+        tcb_yaml_src src = {.name = path, .column_offset = 0, .doc = &doc};
+        st = tcb_yaml_load(&src, "a suite", s.text, len, diag);
         if (st == TCB_OK) {
             st = load_top(&src, &s, &entries, &nentries, diag);
             yaml_document_delete(&doc);

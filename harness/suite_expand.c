@@ -32,70 +32,66 @@ static const char *type_word(tcb_param_type t)
     return "?";
 }
 
-static tcb_status out_of_memory(const tcb_suite_src *src, tcb_diag *d)
+static tcb_status out_of_memory(const tcb_yaml_src *src, tcb_diag *d)
 {
     return tcb_diag_set(d, TCB_ERR_RUNTIME, "%s: out of memory", src->name);
 }
 
 /* Says why text is not a value of spec: below the minimum, or not of the type. */
-static tcb_status bad_value(const tcb_suite_src *src, const yaml_node_t *node,
+static tcb_status bad_value(const tcb_yaml_src *src, const yaml_node_t *node,
                             const tcb_param_spec *spec, const char *text, tcb_diag *d)
 {
     tcb_param_spec loose = *spec;
     loose.min = -INFINITY;
     if (is_numeric(spec->type) && tcb_param_parse(&loose, text, NULL, NULL, NULL, NULL)) {
         if (spec->type == TCB_PARAM_FLOAT)
-            return tcb_suite_error(d, src, node, "parameter '%s': %s is below the minimum %g",
-                                   spec->name, text, spec->min);
-        return tcb_suite_error(d, src, node, "parameter '%s': %s is below the minimum %.0f",
-                               spec->name, text, spec->min);
+            return tcb_yaml_error(d, src, node, "parameter '%s': %s is below the minimum %g",
+                                  spec->name, text, spec->min);
+        return tcb_yaml_error(d, src, node, "parameter '%s': %s is below the minimum %.0f",
+                              spec->name, text, spec->min);
     }
     switch (spec->type) {
     case TCB_PARAM_INT:
-        return tcb_suite_error(d, src, node, "parameter '%s': expected a 64-bit integer, got '%s'",
-                               spec->name, text);
+        return tcb_yaml_error(d, src, node, "parameter '%s': expected a 64-bit integer, got '%s'",
+                              spec->name, text);
     case TCB_PARAM_SIZE:
-        return tcb_suite_error(d, src, node,
-                               "parameter '%s': expected a size in whole bytes such as 4096, "
-                               "64KiB or 1.5MiB (units B, K, KiB, M, MiB, G, GiB, T, TiB), got '%s'",
-                               spec->name, text);
+        return tcb_yaml_error(d, src, node,
+                              "parameter '%s': expected a size in whole bytes such as 4096, "
+                              "64KiB or 1.5MiB (units B, K, KiB, M, MiB, G, GiB, T, TiB), got '%s'",
+                              spec->name, text);
     case TCB_PARAM_FLOAT:
-        return tcb_suite_error(d, src, node, "parameter '%s': expected a number, got '%s'",
-                               spec->name, text);
+        return tcb_yaml_error(d, src, node, "parameter '%s': expected a number, got '%s'",
+                              spec->name, text);
     case TCB_PARAM_BOOL:
-        return tcb_suite_error(d, src, node, "parameter '%s': expected true or false, got '%s'",
-                               spec->name, text);
+        return tcb_yaml_error(d, src, node, "parameter '%s': expected true or false, got '%s'",
+                              spec->name, text);
     case TCB_PARAM_NAME:
-        return tcb_suite_error(d, src, node,
-                               "parameter '%s': expected a name of at most %d letters, digits, "
-                               "'.', '_' or '-', got '%s'",
-                               spec->name, TCB_PARAM_NAME_MAX, text);
+        return tcb_yaml_error(d, src, node,
+                              "parameter '%s': expected a name of at most %d letters, digits, "
+                              "'.', '_' or '-', got '%s'",
+                              spec->name, TCB_PARAM_NAME_MAX, text);
     case TCB_PARAM_ENUM:
         break;
     }
-    char list[512] = "";
-    for (int c = 0; spec->choices != NULL && spec->choices[c] != NULL; c++) {
-        size_t used = strlen(list);
-        snprintf(list + used, sizeof list - used, "%s%s", c > 0 ? ", " : "", spec->choices[c]);
-    }
-    return tcb_suite_error(d, src, node, "parameter '%s': '%s' is not one of: %s", spec->name,
-                           text, list);
+    char list[512];
+    return tcb_yaml_error(d, src, node, "parameter '%s': '%s' is not one of: %s", spec->name,
+                          text, tcb_yaml_join(spec->choices, list, sizeof list));
 }
 
 /* One scalar node as a validated value of spec. */
-static tcb_status parse_one(const tcb_suite_src *src, const yaml_node_t *node,
+static tcb_status parse_one(const tcb_yaml_src *src, const yaml_node_t *node,
                             const tcb_param_spec *spec, tcb_param *out, tcb_diag *d)
 {
     if (node->type != YAML_SCALAR_NODE)
-        return tcb_suite_error(d, src, node, "parameter '%s': expected a single value here, got %s",
-                               spec->name, tcb_suite_node_kind(node));
-    const char *text = (const char *)node->data.scalar.value;
+        return tcb_yaml_error(d, src, node, "parameter '%s': expected a single value here, got %s",
+                              spec->name, tcb_yaml_node_kind(node));
+    const char *text = tcb_yaml_scalar(node);
     if (!tcb_param_value(spec, text, out))
         return bad_value(src, node, spec, text, d);
     return TCB_OK;
 }
 
-static tcb_status alloc_values(const tcb_suite_src *src, tcb_suite_values *out,
+static tcb_status alloc_values(const tcb_yaml_src *src, tcb_suite_values *out,
                                long long n, tcb_diag *d)
 {
     out->values = calloc((size_t)n, sizeof *out->values);
@@ -103,13 +99,13 @@ static tcb_status alloc_values(const tcb_suite_src *src, tcb_suite_values *out,
     return out->values != NULL ? TCB_OK : out_of_memory(src, d);
 }
 
-static tcb_status too_many(const tcb_suite_src *src, const yaml_node_t *node,
+static tcb_status too_many(const tcb_yaml_src *src, const yaml_node_t *node,
                            const tcb_param_spec *spec, tcb_diag *d)
 {
-    return tcb_suite_error(d, src, node,
-                           "parameter '%s': the range gives more than %d values, the most "
-                           "cases a suite may have",
-                           spec->name, TCB_SUITE_MAX_CASES);
+    return tcb_yaml_error(d, src, node,
+                          "parameter '%s': the range gives more than %d values, the most "
+                          "cases a suite may have",
+                          spec->name, TCB_SUITE_MAX_CASES);
 }
 
 static void push(tcb_suite_values *out, const tcb_param_spec *spec, long long i, double f)
@@ -123,7 +119,7 @@ static void push(tcb_suite_values *out, const tcb_param_spec *spec, long long i,
 }
 
 /* {from, to, step} over integers: from, from+step, ... up to to. */
-static tcb_status arith_int(const tcb_suite_src *src, const yaml_node_t *node,
+static tcb_status arith_int(const tcb_yaml_src *src, const yaml_node_t *node,
                             const tcb_param_spec *spec, long long from, long long to,
                             long long step, tcb_suite_values *out, tcb_diag *d)
 {
@@ -139,7 +135,7 @@ static tcb_status arith_int(const tcb_suite_src *src, const yaml_node_t *node,
 
 /* {from, to, step} over reals. Each value is from + k*step (not a running
  * sum, which drifts), and a last value within 1e-9 steps of to is to. */
-static tcb_status arith_float(const tcb_suite_src *src, const yaml_node_t *node,
+static tcb_status arith_float(const tcb_yaml_src *src, const yaml_node_t *node,
                               const tcb_param_spec *spec, double from, double to,
                               double step, tcb_suite_values *out, tcb_diag *d)
 {
@@ -165,7 +161,7 @@ static double geometric_count(double from, double to, double factor)
 
 /* {from, to, factor} over integers. A whole factor multiplies exactly; any
  * other rounds from * factor^k to the nearest integer and drops repeats. */
-static tcb_status geometric_int(const tcb_suite_src *src, const yaml_node_t *node,
+static tcb_status geometric_int(const tcb_yaml_src *src, const yaml_node_t *node,
                                 const tcb_param_spec *spec, long long from, long long to,
                                 double factor, tcb_suite_values *out, tcb_diag *d)
 {
@@ -195,7 +191,7 @@ static tcb_status geometric_int(const tcb_suite_src *src, const yaml_node_t *nod
     return TCB_OK;
 }
 
-static tcb_status geometric_float(const tcb_suite_src *src, const yaml_node_t *node,
+static tcb_status geometric_float(const tcb_yaml_src *src, const yaml_node_t *node,
                                   const tcb_param_spec *spec, double from, double to,
                                   double factor, tcb_suite_values *out, tcb_diag *d)
 {
@@ -216,61 +212,61 @@ static const char *const range_keys[] = {"from", "to", "factor", "step", NULL};
 
 /* A factor or step: a number (of the parameter's own type for a step, so
  * step: 4KiB works for a size) that must exceed floor. */
-static tcb_status parse_stride(const tcb_suite_src *src, const yaml_node_t *node,
+static tcb_status parse_stride(const tcb_yaml_src *src, const yaml_node_t *node,
                                const tcb_param_spec *spec, const char *key,
                                tcb_param_type type, double floor_excl, tcb_param *out,
                                tcb_diag *d)
 {
     tcb_param_spec s = {.name = key, .type = type, .min = -INFINITY};
-    const char *text = node->type == YAML_SCALAR_NODE ? (const char *)node->data.scalar.value : NULL;
+    const char *text = node->type == YAML_SCALAR_NODE ? tcb_yaml_scalar(node) : NULL;
     memset(out, 0, sizeof *out);
     out->spec = spec;
     if (text == NULL || !tcb_param_parse(&s, text, &out->v.i, &out->v.f, NULL, NULL))
-        return tcb_suite_error(d, src, node, "parameter '%s': '%s' must be %s, got %s%s%s",
-                               spec->name, key, type_word(type), text ? "'" : "",
-                               text ? text : tcb_suite_node_kind(node), text ? "'" : "");
+        return tcb_yaml_error(d, src, node, "parameter '%s': '%s' must be %s, got %s%s%s",
+                              spec->name, key, type_word(type), text ? "'" : "",
+                              text ? text : tcb_yaml_node_kind(node), text ? "'" : "");
     double v = type == TCB_PARAM_FLOAT ? out->v.f : (double)out->v.i;
     if (!(v > floor_excl))
-        return tcb_suite_error(d, src, node, "parameter '%s': '%s' must be > %g, got %s",
-                               spec->name, key, floor_excl, text);
+        return tcb_yaml_error(d, src, node, "parameter '%s': '%s' must be > %g, got %s",
+                              spec->name, key, floor_excl, text);
     return TCB_OK;
 }
 
-static tcb_status parse_range(const tcb_suite_src *src, yaml_node_t *node,
+static tcb_status parse_range(const tcb_yaml_src *src, yaml_node_t *node,
                               const tcb_param_spec *spec, tcb_suite_values *out, tcb_diag *d)
 {
-    TCB_CHECK(tcb_suite_check_map(src, node, "a range", range_keys, d));
+    TCB_CHECK(tcb_yaml_check_map(src, node, "a range", range_keys, d));
     if (!is_numeric(spec->type))
-        return tcb_suite_error(d, src, node,
-                               "parameter '%s' takes %s, which has no range; give a list instead",
-                               spec->name, type_word(spec->type));
-    yaml_node_t *nfrom = tcb_suite_map_get(src, node, "from");
-    yaml_node_t *nto = tcb_suite_map_get(src, node, "to");
-    yaml_node_t *nfactor = tcb_suite_map_get(src, node, "factor");
-    yaml_node_t *nstep = tcb_suite_map_get(src, node, "step");
+        return tcb_yaml_error(d, src, node,
+                              "parameter '%s' takes %s, which has no range; give a list instead",
+                              spec->name, type_word(spec->type));
+    yaml_node_t *nfrom = tcb_yaml_map_get(src, node, "from");
+    yaml_node_t *nto = tcb_yaml_map_get(src, node, "to");
+    yaml_node_t *nfactor = tcb_yaml_map_get(src, node, "factor");
+    yaml_node_t *nstep = tcb_yaml_map_get(src, node, "step");
     if (nfrom == NULL || nto == NULL)
-        return tcb_suite_error(d, src, node, "parameter '%s': a range needs '%s'", spec->name,
-                               nfrom == NULL ? "from" : "to");
+        return tcb_yaml_error(d, src, node, "parameter '%s': a range needs '%s'", spec->name,
+                              nfrom == NULL ? "from" : "to");
     if ((nfactor == NULL) == (nstep == NULL))
-        return tcb_suite_error(d, src, node,
-                               "parameter '%s': a range needs either 'factor' (geometric) "
-                               "or 'step' (arithmetic)%s",
-                               spec->name, nfactor ? ", not both" : "");
+        return tcb_yaml_error(d, src, node,
+                              "parameter '%s': a range needs either 'factor' (geometric) "
+                              "or 'step' (arithmetic)%s",
+                              spec->name, nfactor ? ", not both" : "");
     tcb_param from, to;
     TCB_CHECK(parse_one(src, nfrom, spec, &from, d));
     TCB_CHECK(parse_one(src, nto, spec, &to, d));
     bool real = spec->type == TCB_PARAM_FLOAT;
     if (real ? from.v.f > to.v.f : from.v.i > to.v.i)
-        return tcb_suite_error(d, src, node, "parameter '%s': 'from' (%s) is above 'to' (%s)",
-                               spec->name, (const char *)nfrom->data.scalar.value,
-                               (const char *)nto->data.scalar.value);
+        return tcb_yaml_error(d, src, node, "parameter '%s': 'from' (%s) is above 'to' (%s)",
+                              spec->name, tcb_yaml_scalar(nfrom),
+                              tcb_yaml_scalar(nto));
     tcb_param stride;
     if (nfactor != NULL) {
         TCB_CHECK(parse_stride(src, nfactor, spec, "factor", TCB_PARAM_FLOAT, 1, &stride, d));
         if (real ? !(from.v.f > 0) : from.v.i <= 0)
-            return tcb_suite_error(d, src, nfrom,
-                                   "parameter '%s': a range with 'factor' needs 'from' > 0, got %s",
-                                   spec->name, (const char *)nfrom->data.scalar.value);
+            return tcb_yaml_error(d, src, nfrom,
+                                  "parameter '%s': a range with 'factor' needs 'from' > 0, got %s",
+                                  spec->name, tcb_yaml_scalar(nfrom));
         return real ? geometric_float(src, node, spec, from.v.f, to.v.f, stride.v.f, out, d)
                     : geometric_int(src, node, spec, from.v.i, to.v.i, stride.v.f, out, d);
     }
@@ -279,7 +275,7 @@ static tcb_status parse_range(const tcb_suite_src *src, yaml_node_t *node,
                 : arith_int(src, node, spec, from.v.i, to.v.i, stride.v.i, out, d);
 }
 
-tcb_status tcb_suite_values_parse(const tcb_suite_src *src, yaml_node_t *node,
+tcb_status tcb_suite_values_parse(const tcb_yaml_src *src, yaml_node_t *node,
                                   const tcb_param_spec *spec, tcb_suite_values *out,
                                   tcb_diag *d)
 {
@@ -293,9 +289,9 @@ tcb_status tcb_suite_values_parse(const tcb_suite_src *src, yaml_node_t *node,
         yaml_node_item_t *items = node->data.sequence.items.start;
         int n = (int)(node->data.sequence.items.top - items);
         if (n == 0)
-            return tcb_suite_error(d, src, node,
-                                   "parameter '%s': the list is empty; give at least one value",
-                                   spec->name);
+            return tcb_yaml_error(d, src, node,
+                                  "parameter '%s': the list is empty; give at least one value",
+                                  spec->name);
         TCB_CHECK(alloc_values(src, out, n, d));
         for (int i = 0; i < n && st == TCB_OK; i++) {
             yaml_node_t *item = yaml_document_get_node(src->doc, items[i]);
@@ -304,7 +300,7 @@ tcb_status tcb_suite_values_parse(const tcb_suite_src *src, yaml_node_t *node,
     } else if (node->type == YAML_MAPPING_NODE) {
         st = parse_range(src, node, spec, out, d);
     } else {
-        st = tcb_suite_error(d, src, node, "parameter '%s': missing value", spec->name);
+        st = tcb_yaml_error(d, src, node, "parameter '%s': missing value", spec->name);
     }
     if (st != TCB_OK) {
         free(out->values);

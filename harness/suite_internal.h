@@ -6,20 +6,13 @@
 #include "params.h"
 #include "suite.h"
 #include "tcb_error.h"
+#include "yaml_doc.h"
 
 #include <stdbool.h>
-#include <yaml.h>
 
 /* No suite may expand to more cases than this: a typo such as factor 1.0001
  * would otherwise allocate until the node falls over. */
 #define TCB_SUITE_MAX_CASES 1000000
-
-/* Where YAML came from, for "NAME:LINE:COLUMN: message". */
-typedef struct {
-    const char *name;      /* the file's path, or "--set KEY=VALUE" */
-    int column_offset;     /* added to columns of line 1 (--set: the "KEY=") */
-    yaml_document_t *doc;
-} tcb_suite_src;
 
 /* The values one parameter takes in one entry: one for a scalar, one per
  * item of a list, one per member of a range. */
@@ -39,30 +32,10 @@ typedef struct {
     int line, column;          /* 1-based position of the entry */
 } tcb_suite_entry;
 
-/* Formats "NAME:LINE:COLUMN: message" for node (line 1, column 1 when node is
- * NULL) into d and returns TCB_ERR_CONFIG. */
-tcb_status tcb_suite_error(tcb_diag *d, const tcb_suite_src *src,
-                           const yaml_node_t *node, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-/* Checks that node is a mapping whose keys are distinct scalars and, when
- * allowed is not NULL, each one of allowed (NULL-terminated). what names the
- * mapping in messages ("the suite", "a range"). */
-tcb_status tcb_suite_check_map(const tcb_suite_src *src, yaml_node_t *node,
-                               const char *what, const char *const *allowed,
-                               tcb_diag *d);
-
-/* The value node of key in mapping node map, or NULL. */
-yaml_node_t *tcb_suite_map_get(const tcb_suite_src *src, yaml_node_t *map,
-                               const char *key);
-
-/* "a scalar", "a list", "a mapping": for "got ..." in messages. */
-const char *tcb_suite_node_kind(const yaml_node_t *node);
-
 /* Parses node (a scalar, a list of scalars or a range mapping) as values of
  * spec into *out, validating each one. On success out->values is malloc'd and
  * the caller frees it; on failure *out is empty and d says why. */
-tcb_status tcb_suite_values_parse(const tcb_suite_src *src, yaml_node_t *node,
+tcb_status tcb_suite_values_parse(const tcb_yaml_src *src, yaml_node_t *node,
                                   const tcb_param_spec *spec,
                                   tcb_suite_values *out, tcb_diag *d);
 

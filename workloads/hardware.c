@@ -1,18 +1,18 @@
 /* The hardware catalog: reading workloads/hardware.yaml (libyaml's document
  * API), validating every key and figure, and lookups by reported name.
  *
- * Every error is one message "FILE:LINE:COLUMN: what is wrong", positions
- * from libyaml's marks (0-based there, 1-based here). */
+ * Every error is one message "FILE:LINE:COLUMN: what is wrong", formatted by
+ * harness/yaml_doc.c as for suites and model files. */
 #include "hardware.h"
+
+#include "yaml_doc.h"
 
 #include <errno.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <yaml.h>
 
 const char *const tcb_hw_kind_names[] = {"gpu", "accelerator", "cpu", NULL};
 
@@ -49,102 +49,18 @@ static const char *const figure_keys[] = {"value", "source", "date", "uncertain"
 
 /* ---- parsing context and messages -------------------------------------- */
 
+/* The catalog's document and where its errors go, passed down as one. */
 typedef struct {
-    const char *path;
-    yaml_document_t *doc;
+    tcb_yaml_src src;
     tcb_diag *d;
 } ctx;
 
-static tcb_status fail_at(const ctx *x, const yaml_node_t *node, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static tcb_status fail_at(const ctx *x, const yaml_node_t *node, const char *fmt, ...)
-{
-    char msg[sizeof x->d->msg];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    int line = node != NULL ? (int)node->start_mark.line + 1 : 1;
-    int col = node != NULL ? (int)node->start_mark.column + 1 : 1;
-    return tcb_diag_set(x->d, TCB_ERR_CONFIG, "%s:%d:%d: %s", x->path, line, col, msg);
-}
-
-static const char *kind_of(const yaml_node_t *n)
-{
-    switch (n->type) {
-    case YAML_SCALAR_NODE: return "a single value";
-    case YAML_SEQUENCE_NODE: return "a list";
-    case YAML_MAPPING_NODE: return "a mapping";
-    default: return "nothing";
-    }
-}
-
-static const char *text_of(const yaml_node_t *n)
-{
-    return (const char *)n->data.scalar.value;
-}
+/* tcb_yaml_error with the context's source and diag. */
+#define FAIL_AT(x, node, ...) tcb_yaml_error((x)->d, &(x)->src, (node), __VA_ARGS__)
 
 static yaml_node_t *node_at(const ctx *x, int id)
 {
-    return yaml_document_get_node(x->doc, id);
-}
-
-static bool in_list(const char *const *list, const char *word)
-{
-    for (int i = 0; list != NULL && list[i] != NULL; i++)
-        if (strcmp(list[i], word) == 0)
-            return true;
-    return false;
-}
-
-static void join(const char *const *words, char *buf, size_t n)
-{
-    buf[0] = '\0';
-    for (int i = 0; words[i] != NULL; i++) {
-        size_t used = strlen(buf);
-        snprintf(buf + used, n - used, "%s%s", i ? ", " : "", words[i]);
-    }
-}
-
-/* node must be a mapping of distinct scalar keys; with allowed, each one of
- * them (extra: a second list of allowed keys, may be NULL). */
-static tcb_status check_map(const ctx *x, yaml_node_t *node, const char *what,
-                            const char *const *allowed, const char *const *extra)
-{
-    if (node->type != YAML_MAPPING_NODE)
-        return fail_at(x, node, "%s must be a mapping, got %s", what, kind_of(node));
-    for (yaml_node_pair_t *p = node->data.mapping.pairs.start;
-         p < node->data.mapping.pairs.top; p++) {
-        yaml_node_t *k = node_at(x, p->key);
-        if (k->type != YAML_SCALAR_NODE)
-            return fail_at(x, k, "the keys of %s must be names, got %s", what, kind_of(k));
-        for (yaml_node_pair_t *q = node->data.mapping.pairs.start; q < p; q++) {
-            yaml_node_t *prev = node_at(x, q->key);
-            if (prev->type == YAML_SCALAR_NODE && strcmp(text_of(prev), text_of(k)) == 0)
-                return fail_at(x, k, "duplicate key '%s' in %s", text_of(k), what);
-        }
-        if (allowed != NULL && !in_list(allowed, text_of(k)) && !in_list(extra, text_of(k))) {
-            char list[256], more[256] = "";
-            join(allowed, list, sizeof list);
-            if (extra != NULL)
-                join(extra, more, sizeof more);
-            return fail_at(x, k, "unknown key '%s' in %s (expected one of: %s%s%s)",
-                           text_of(k), what, list, more[0] ? ", " : "", more);
-        }
-    }
-    return TCB_OK;
-}
-
-static yaml_node_t *map_get(const ctx *x, yaml_node_t *map, const char *key)
-{
-    for (yaml_node_pair_t *p = map->data.mapping.pairs.start;
-         p < map->data.mapping.pairs.top; p++) {
-        yaml_node_t *k = node_at(x, p->key);
-        if (k->type == YAML_SCALAR_NODE && strcmp(text_of(k), key) == 0)
-            return node_at(x, p->value);
-    }
-    return NULL;
+    return yaml_document_get_node(x->src.doc, id);
 }
 
 /* A scalar of at most n-1 bytes, copied into buf; empty refused where
@@ -153,20 +69,20 @@ static tcb_status get_text(const ctx *x, yaml_node_t *v, const char *what, char 
                            size_t n, bool nonempty)
 {
     if (v->type != YAML_SCALAR_NODE)
-        return fail_at(x, v, "'%s' must be text, got %s", what, kind_of(v));
-    size_t len = strlen(text_of(v));
+        return FAIL_AT(x, v, "'%s' must be text, got %s", what, tcb_yaml_node_kind(v));
+    size_t len = strlen(tcb_yaml_scalar(v));
     if (nonempty && len == 0)
-        return fail_at(x, v, "'%s' must not be empty", what);
+        return FAIL_AT(x, v, "'%s' must not be empty", what);
     if (len >= n)
-        return fail_at(x, v, "'%s' is too long (%zu characters; at most %zu)", what, len,
+        return FAIL_AT(x, v, "'%s' is too long (%zu characters; at most %zu)", what, len,
                        n - 1);
-    memcpy(buf, text_of(v), len + 1);
+    memcpy(buf, tcb_yaml_scalar(v), len + 1);
     return TCB_OK;
 }
 
 static tcb_status get_bool(const ctx *x, yaml_node_t *v, const char *what, bool *out)
 {
-    const char *t = v->type == YAML_SCALAR_NODE ? text_of(v) : "";
+    const char *t = v->type == YAML_SCALAR_NODE ? tcb_yaml_scalar(v) : "";
     if (!strcmp(t, "true") || !strcmp(t, "True") || !strcmp(t, "yes")) {
         *out = true;
         return TCB_OK;
@@ -175,7 +91,7 @@ static tcb_status get_bool(const ctx *x, yaml_node_t *v, const char *what, bool 
         *out = false;
         return TCB_OK;
     }
-    return fail_at(x, v, "'%s' must be true or false", what);
+    return FAIL_AT(x, v, "'%s' must be true or false", what);
 }
 
 /* ---- figures ------------------------------------------------------------- */
@@ -189,37 +105,37 @@ static tcb_status parse_figure(const ctx *x, yaml_node_t *node, const char *key,
     f->line = (int)node->start_mark.line + 1;
     f->column = (int)node->start_mark.column + 1;
     if (node->type != YAML_MAPPING_NODE)
-        return fail_at(x, node,
+        return FAIL_AT(x, node,
                        "figure '%s' must be a mapping {value: ..., source: ..., date: ...}, "
                        "got %s",
-                       key, kind_of(node));
-    TCB_CHECK(check_map(x, node, "a figure", figure_keys, NULL));
+                       key, tcb_yaml_node_kind(node));
+    TCB_CHECK(tcb_yaml_check_map(&x->src, node, "a figure", figure_keys, x->d));
 
-    yaml_node_t *v = map_get(x, node, "value");
+    yaml_node_t *v = tcb_yaml_map_get(&x->src, node, "value");
     if (v == NULL)
-        return fail_at(x, node, "figure '%s' has no value", key);
+        return FAIL_AT(x, node, "figure '%s' has no value", key);
     char *end = NULL;
     errno = 0;
-    double value = v->type == YAML_SCALAR_NODE ? strtod(text_of(v), &end) : NAN;
-    if (v->type != YAML_SCALAR_NODE || end == text_of(v) || *end != '\0' || errno != 0 ||
+    double value = v->type == YAML_SCALAR_NODE ? strtod(tcb_yaml_scalar(v), &end) : NAN;
+    if (v->type != YAML_SCALAR_NODE || end == tcb_yaml_scalar(v) || *end != '\0' || errno != 0 ||
         !isfinite(value))
-        return fail_at(x, v, "the value of '%s' must be a number", key);
+        return FAIL_AT(x, v, "the value of '%s' must be a number", key);
     if (!(value > 0))
-        return fail_at(x, v, "the value of '%s' must be > 0, got %s", key, text_of(v));
+        return FAIL_AT(x, v, "the value of '%s' must be > 0, got %s", key, tcb_yaml_scalar(v));
     f->value = value;
 
     /* The catalog's rule: a number nobody published is not a fact. */
-    yaml_node_t *s = map_get(x, node, "source");
+    yaml_node_t *s = tcb_yaml_map_get(&x->src, node, "source");
     if (s == NULL)
-        return fail_at(x, node, "figure '%s' has no source: say who published it", key);
+        return FAIL_AT(x, node, "figure '%s' has no source: say who published it", key);
     TCB_CHECK(get_text(x, s, "source", f->source, sizeof f->source, true));
-    yaml_node_t *dt = map_get(x, node, "date");
+    yaml_node_t *dt = tcb_yaml_map_get(&x->src, node, "date");
     if (dt == NULL)
-        return fail_at(x, node, "figure '%s' has no date: say when it was published", key);
+        return FAIL_AT(x, node, "figure '%s' has no date: say when it was published", key);
     TCB_CHECK(get_text(x, dt, "date", f->date, sizeof f->date, true));
 
     f->uncertain = device_uncertain;
-    yaml_node_t *u = map_get(x, node, "uncertain");
+    yaml_node_t *u = tcb_yaml_map_get(&x->src, node, "uncertain");
     if (u != NULL) {
         bool flag;
         TCB_CHECK(get_bool(x, u, "uncertain", &flag));
@@ -258,19 +174,19 @@ static tcb_status parse_figure_key(const ctx *x, const figure_spec *spec, yaml_n
     if (!spec->group) {
         TCB_CHECK(parse_figure(x, v, spec->key, uncertain, &f));
         if (add_figure(dev, cap, &f) != TCB_OK)
-            return tcb_diag_set(x->d, TCB_ERR_RUNTIME, "%s: out of memory", x->path);
+            return tcb_diag_set(x->d, TCB_ERR_RUNTIME, "%s: out of memory", x->src.name);
         return TCB_OK;
     }
     char what[64];
     snprintf(what, sizeof what, "'%s'", spec->key);
-    TCB_CHECK(check_map(x, v, what, spec->members, NULL));
+    TCB_CHECK(tcb_yaml_check_map(&x->src, v, what, spec->members, x->d));
     for (yaml_node_pair_t *p = v->data.mapping.pairs.start; p < v->data.mapping.pairs.top;
          p++) {
         char key[48];
-        snprintf(key, sizeof key, "%s.%s", spec->key, text_of(node_at(x, p->key)));
+        snprintf(key, sizeof key, "%s.%s", spec->key, tcb_yaml_scalar(node_at(x, p->key)));
         TCB_CHECK(parse_figure(x, node_at(x, p->value), key, uncertain, &f));
         if (add_figure(dev, cap, &f) != TCB_OK)
-            return tcb_diag_set(x->d, TCB_ERR_RUNTIME, "%s: out of memory", x->path);
+            return tcb_diag_set(x->d, TCB_ERR_RUNTIME, "%s: out of memory", x->src.name);
     }
     return TCB_OK;
 }
@@ -285,11 +201,11 @@ static tcb_status parse_names(const ctx *x, yaml_node_t *v, const char *what,
     if (v->type == YAML_SCALAR_NODE)
         return get_text(x, v, what, out[(*n)++], 64, true);
     if (v->type != YAML_SEQUENCE_NODE)
-        return fail_at(x, v, "'%s' must be a list of names, got %s", what, kind_of(v));
+        return FAIL_AT(x, v, "'%s' must be a list of names, got %s", what, tcb_yaml_node_kind(v));
     for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top;
          it++) {
         if (*n == TCB_HW_MATCH_MAX)
-            return fail_at(x, node_at(x, *it), "'%s' has more than %d names", what,
+            return FAIL_AT(x, node_at(x, *it), "'%s' has more than %d names", what,
                            TCB_HW_MATCH_MAX);
         TCB_CHECK(get_text(x, node_at(x, *it), what, out[*n], 64, true));
         (*n)++;
@@ -299,55 +215,59 @@ static tcb_status parse_names(const ctx *x, yaml_node_t *v, const char *what,
 
 static tcb_status parse_device(const ctx *x, yaml_node_t *node, tcb_hw_device *dev)
 {
-    const char *figure_names[sizeof figure_specs / sizeof figure_specs[0]];
-    int nf = 0;
-    for (; figure_specs[nf].key != NULL; nf++)
-        figure_names[nf] = figure_specs[nf].key;
-    figure_names[nf] = NULL;
+    /* The keys a device may have: its own, then every figure's. */
+    const char *keys[sizeof device_keys / sizeof device_keys[0] +
+                     sizeof figure_specs / sizeof figure_specs[0]];
+    int nkeys = 0;
+    for (int i = 0; device_keys[i] != NULL; i++)
+        keys[nkeys++] = device_keys[i];
+    for (int i = 0; figure_specs[i].key != NULL; i++)
+        keys[nkeys++] = figure_specs[i].key;
+    keys[nkeys] = NULL;
 
     dev->line = (int)node->start_mark.line + 1;
     dev->column = (int)node->start_mark.column + 1;
-    TCB_CHECK(check_map(x, node, "a device", device_keys, figure_names));
+    TCB_CHECK(tcb_yaml_check_map(&x->src, node, "a device", keys, x->d));
 
-    yaml_node_t *v = map_get(x, node, "name");
+    yaml_node_t *v = tcb_yaml_map_get(&x->src, node, "name");
     if (v == NULL)
-        return fail_at(x, node, "a device needs a 'name'");
+        return FAIL_AT(x, node, "a device needs a 'name'");
     TCB_CHECK(get_text(x, v, "name", dev->name, sizeof dev->name, true));
 
-    v = map_get(x, node, "kind");
+    v = tcb_yaml_map_get(&x->src, node, "kind");
     if (v == NULL)
-        return fail_at(x, node, "device '%s' needs a 'kind' (gpu, accelerator or cpu)",
+        return FAIL_AT(x, node, "device '%s' needs a 'kind' (gpu, accelerator or cpu)",
                        dev->name);
     int kind = -1;
     for (int i = 0; v->type == YAML_SCALAR_NODE && tcb_hw_kind_names[i] != NULL; i++)
-        if (strcmp(tcb_hw_kind_names[i], text_of(v)) == 0)
+        if (strcmp(tcb_hw_kind_names[i], tcb_yaml_scalar(v)) == 0)
             kind = i;
     if (kind < 0)
-        return fail_at(x, v, "'kind' must be gpu, accelerator or cpu");
+        return FAIL_AT(x, v, "'kind' must be gpu, accelerator or cpu");
     dev->kind = (tcb_hw_kind)kind;
 
-    if ((v = map_get(x, node, "vendor")) != NULL)
+    if ((v = tcb_yaml_map_get(&x->src, node, "vendor")) != NULL)
         TCB_CHECK(get_text(x, v, "vendor", dev->vendor, sizeof dev->vendor, false));
-    v = map_get(x, node, "match");
+    v = tcb_yaml_map_get(&x->src, node, "match");
     if (v == NULL)
-        return fail_at(x, node, "device '%s' needs 'match': the names a driver reports for it",
+        return FAIL_AT(x, node, "device '%s' needs 'match': the names a driver reports for it",
                        dev->name);
     TCB_CHECK(parse_names(x, v, "match", dev->match, &dev->nmatch));
     if (dev->nmatch == 0)
-        return fail_at(x, v, "'match' of '%s' is empty", dev->name);
-    if ((v = map_get(x, node, "exclude")) != NULL)
+        return FAIL_AT(x, v, "'match' of '%s' is empty", dev->name);
+    if ((v = tcb_yaml_map_get(&x->src, node, "exclude")) != NULL)
         TCB_CHECK(parse_names(x, v, "exclude", dev->exclude, &dev->nexclude));
-    if ((v = map_get(x, node, "note")) != NULL && v->type != YAML_SCALAR_NODE)
-        return fail_at(x, v, "'note' must be text, got %s", kind_of(v));
+    if ((v = tcb_yaml_map_get(&x->src, node, "note")) != NULL && v->type != YAML_SCALAR_NODE)
+        return FAIL_AT(x, v, "'note' must be text, got %s", tcb_yaml_node_kind(v));
 
     bool uncertain = false;
-    if ((v = map_get(x, node, "uncertain")) != NULL)
+    if ((v = tcb_yaml_map_get(&x->src, node, "uncertain")) != NULL)
         TCB_CHECK(get_bool(x, v, "uncertain", &uncertain));
 
     int cap = 0;
     for (yaml_node_pair_t *p = node->data.mapping.pairs.start;
          p < node->data.mapping.pairs.top; p++) {
-        const figure_spec *spec = spec_of(text_of(node_at(x, p->key)));
+        const figure_spec *spec = spec_of(tcb_yaml_scalar(node_at(x, p->key)));
         if (spec != NULL)
             TCB_CHECK(parse_figure_key(x, spec, node_at(x, p->value), uncertain, dev, &cap));
     }
@@ -356,26 +276,26 @@ static tcb_status parse_device(const ctx *x, yaml_node_t *node, tcb_hw_device *d
 
 static tcb_status parse_catalog(const ctx *x, tcb_hardware *hw)
 {
-    yaml_node_t *root = yaml_document_get_root_node(x->doc);
+    yaml_node_t *root = yaml_document_get_root_node(x->src.doc);
     if (root == NULL)
-        return fail_at(x, NULL, "the catalog is empty: expected 'devices:'");
-    TCB_CHECK(check_map(x, root, "the catalog", top_keys, NULL));
-    yaml_node_t *list = map_get(x, root, "devices");
+        return FAIL_AT(x, NULL, "the catalog is empty: expected 'devices:'");
+    TCB_CHECK(tcb_yaml_check_map(&x->src, root, "the catalog", top_keys, x->d));
+    yaml_node_t *list = tcb_yaml_map_get(&x->src, root, "devices");
     if (list == NULL)
-        return fail_at(x, root, "the catalog needs 'devices:', a list of devices");
+        return FAIL_AT(x, root, "the catalog needs 'devices:', a list of devices");
     if (list->type != YAML_SEQUENCE_NODE)
-        return fail_at(x, list, "'devices' must be a list, got %s", kind_of(list));
+        return FAIL_AT(x, list, "'devices' must be a list, got %s", tcb_yaml_node_kind(list));
     int n = (int)(list->data.sequence.items.top - list->data.sequence.items.start);
     hw->devices = calloc(n > 0 ? (size_t)n : 1, sizeof *hw->devices);
     if (hw->devices == NULL)
-        return tcb_diag_set(x->d, TCB_ERR_RUNTIME, "%s: out of memory", x->path);
+        return tcb_diag_set(x->d, TCB_ERR_RUNTIME, "%s: out of memory", x->src.name);
     for (int i = 0; i < n; i++) {
         yaml_node_t *item = node_at(x, list->data.sequence.items.start[i]);
         hw->ndevices = i + 1; /* counted before parsing: a half-read entry is freed too */
         TCB_CHECK(parse_device(x, item, &hw->devices[i]));
         for (int j = 0; j < i; j++)
             if (strcmp(hw->devices[j].name, hw->devices[i].name) == 0)
-                return fail_at(x, item, "device '%s' is listed twice (first at line %d)",
+                return FAIL_AT(x, item, "device '%s' is listed twice (first at line %d)",
                                hw->devices[i].name, hw->devices[j].line);
     }
     return TCB_OK;
@@ -406,31 +326,18 @@ tcb_status tcb_hardware_load(const char *path, tcb_hardware *out, tcb_diag *d)
     if (path == NULL)
         path = tcb_hardware_default_path();
     snprintf(out->path, sizeof out->path, "%s", path);
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        return tcb_diag_set(d, TCB_ERR_CONFIG, "%s: cannot read: %s", path, strerror(errno));
-
-    yaml_parser_t p;
+    char *text = NULL;
+    size_t len = 0;
+    TCB_CHECK(tcb_yaml_read_file(path, &text, &len, NULL, d));
     yaml_document_t doc;
-    if (!yaml_parser_initialize(&p)) {
-        fclose(f);
-        return tcb_diag_set(d, TCB_ERR_RUNTIME, "%s: out of memory reading YAML", path);
-    }
-    yaml_parser_set_input_file(&p, f);
-    tcb_status st;
-    if (!yaml_parser_load(&p, &doc)) { /* libyaml has freed doc */
-        st = p.error == YAML_MEMORY_ERROR
-                 ? tcb_diag_set(d, TCB_ERR_RUNTIME, "%s: out of memory reading YAML", path)
-                 : tcb_diag_set(d, TCB_ERR_CONFIG, "%s:%d:%d: invalid YAML: %s", path,
-                                (int)p.problem_mark.line + 1, (int)p.problem_mark.column + 1,
-                                p.problem != NULL ? p.problem : "unknown problem");
-    } else {
-        ctx x = {.path = path, .doc = &doc, .d = d};
+    /* The catalog's own wording for a repeated key: "duplicate key 'K' in WHAT". */
+    ctx x = {.src = {.name = path, .doc = &doc, .duplicate_names_map = true}, .d = d};
+    tcb_status st = tcb_yaml_load(&x.src, "the catalog", text, len, d);
+    if (st == TCB_OK) {
         st = parse_catalog(&x, out);
         yaml_document_delete(&doc);
     }
-    yaml_parser_delete(&p);
-    fclose(f);
+    free(text);
     if (st != TCB_OK) {
         tcb_hardware_free(out);
         return st;

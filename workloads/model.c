@@ -6,19 +6,18 @@
  * dimension, F FFN hidden width, V vocabulary, T sequence length.
  *
  * Every error in a file is one message "FILE:LINE:COLUMN: what is wrong",
- * positions from libyaml's marks (0-based there, 1-based here), as the suite
- * loader (harness/suite.c) reports them. */
+ * formatted by harness/yaml_doc.c as for suites and the hardware catalog. */
 #include "model.h"
+
+#include "yaml_doc.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <yaml.h>
 
 #ifndef TCB_MODELS_DIR /* set by CMakeLists.txt for tcbench_core */
 #define TCB_MODELS_DIR "workloads/models"
@@ -91,210 +90,10 @@ typedef struct {
     int choice;
 } figure_value;
 
-/* ---- YAML helpers (the suite loader's, for one file) ------------------ */
-
-typedef struct {
-    const char *path;
-    yaml_document_t *doc;
-} source_file;
-
-static tcb_status file_error(tcb_diag *d, const source_file *f, const yaml_node_t *node,
-                             const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-
-static tcb_status file_error(tcb_diag *d, const source_file *f, const yaml_node_t *node,
-                             const char *fmt, ...)
-{
-    char msg[sizeof d->msg];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    int line = node != NULL ? (int)node->start_mark.line + 1 : 1;
-    int col = node != NULL ? (int)node->start_mark.column + 1 : 1;
-    return tcb_diag_set(d, TCB_ERR_CONFIG, "%s:%d:%d: %s", f->path, line, col, msg);
-}
-
-static const char *scalar(const yaml_node_t *node)
-{
-    return (const char *)node->data.scalar.value;
-}
-
-static const char *node_kind(const yaml_node_t *node)
-{
-    switch (node->type) {
-    case YAML_SCALAR_NODE: return "a single value";
-    case YAML_SEQUENCE_NODE: return "a list";
-    case YAML_MAPPING_NODE: return "a mapping";
-    default: return "nothing";
-    }
-}
-
-/* Appends word to the ", "-separated list in buf (n bytes); a list that does
- * not fit ends in ", ..." (or "..." when even that does not fit). */
-static void list_append(char *buf, size_t n, const char *word)
-{
-    size_t used = strlen(buf);
-    if (used >= 3 && strcmp(buf + used - 3, "...") == 0)
-        return;
-    const char *sep = used > 0 ? ", " : "";
-    if (used + strlen(sep) + strlen(word) + 6 < n)
-        snprintf(buf + used, n - used, "%s%s", sep, word);
-    else if (used + 6 < n)
-        snprintf(buf + used, n - used, "%s...", sep);
-}
-
-/* Checks that map is a mapping of distinct scalar keys, each in allowed. */
-static tcb_status check_map(const source_file *f, yaml_node_t *map, const char *what,
-                            const char *const *allowed, tcb_diag *d)
-{
-    if (map->type != YAML_MAPPING_NODE)
-        return file_error(d, f, map, "%s must be a mapping, got %s", what, node_kind(map));
-    for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
-         p++) {
-        yaml_node_t *k = yaml_document_get_node(f->doc, p->key);
-        if (k->type != YAML_SCALAR_NODE)
-            return file_error(d, f, k, "the keys of %s must be names, got %s", what,
-                              node_kind(k));
-        /* libyaml keeps duplicate keys; the second would silently win. */
-        for (yaml_node_pair_t *q = map->data.mapping.pairs.start; q < p; q++) {
-            yaml_node_t *prev = yaml_document_get_node(f->doc, q->key);
-            if (prev->type == YAML_SCALAR_NODE && strcmp(scalar(prev), scalar(k)) == 0)
-                return file_error(d, f, k, "duplicate key '%s' (first given at line %d, column %d)",
-                                  scalar(k), (int)prev->start_mark.line + 1,
-                                  (int)prev->start_mark.column + 1);
-        }
-        bool known = false;
-        for (int a = 0; allowed[a] != NULL && !known; a++)
-            known = strcmp(allowed[a], scalar(k)) == 0;
-        if (!known) {
-            char list[512] = "";
-            for (int a = 0; allowed[a] != NULL; a++)
-                list_append(list, sizeof list, allowed[a]);
-            return file_error(d, f, k, "unknown key '%s' in %s (expected one of: %s)", scalar(k),
-                              what, list);
-        }
-    }
-    return TCB_OK;
-}
-
-/* The pair of key in mapping map: its key node (returned) and value node. */
-static yaml_node_t *map_get(const source_file *f, yaml_node_t *map, const char *key,
-                            yaml_node_t **value)
-{
-    for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
-         p++) {
-        yaml_node_t *k = yaml_document_get_node(f->doc, p->key);
-        if (k->type == YAML_SCALAR_NODE && strcmp(scalar(k), key) == 0) {
-            *value = yaml_document_get_node(f->doc, p->value);
-            return k;
-        }
-    }
-    *value = NULL;
-    return NULL;
-}
-
-/* Reads the whole file into *out (malloc'd, NUL-terminated; the caller frees
- * it). *missing tells "no such file", for "no model NAME in DIR". */
-static tcb_status read_text(const char *path, char **out, size_t *len, bool *missing,
-                            tcb_diag *d)
-{
-    FILE *fp = fopen(path, "rb");
-    *missing = fp == NULL && errno == ENOENT;
-    if (fp == NULL)
-        return tcb_diag_set(d, TCB_ERR_CONFIG, "%s: cannot read: %s", path, strerror(errno));
-    char *buf = NULL;
-    size_t cap = 0, n = 0, got;
-    do {
-        if (cap - n < 4096) {
-            cap = cap ? cap * 2 : 8192;
-            char *bigger = realloc(buf, cap);
-            if (bigger == NULL) {
-                free(buf);
-                fclose(fp);
-                return tcb_diag_set(d, TCB_ERR_RUNTIME, "%s: out of memory", path);
-            }
-            buf = bigger;
-        }
-        got = fread(buf + n, 1, cap - n - 1, fp);
-        n += got;
-    } while (got > 0);
-    bool failed = ferror(fp);
-    fclose(fp);
-    if (failed) {
-        free(buf);
-        return tcb_diag_set(d, TCB_ERR_CONFIG, "%s: cannot read", path);
-    }
-    buf[n] = '\0';
-    *out = buf;
-    *len = n;
-    return TCB_OK;
-}
-
-static tcb_status parser_error(const char *path, const yaml_parser_t *p, const char *text,
-                               size_t len, tcb_diag *d)
-{
-    if (p->error == YAML_MEMORY_ERROR)
-        return tcb_diag_set(d, TCB_ERR_RUNTIME, "%s: out of memory reading YAML", path);
-    yaml_mark_t mark = p->problem_mark;
-    /* The reader (bad UTF-8, control bytes) gives a byte offset only: count
-     * the line and column from the text, as harness/suite.c does. */
-    size_t offset = p->error == YAML_READER_ERROR ? p->problem_offset : mark.index;
-    if (p->error == YAML_READER_ERROR || offset >= len) {
-        memset(&mark, 0, sizeof mark);
-        for (size_t i = 0; i < offset && i < len; i++) {
-            if (text[i] == '\n') {
-                mark.line++;
-                mark.column = 0;
-            } else if (((unsigned char)text[i] & 0xC0) != 0x80) {
-                mark.column++;
-            }
-        }
-    }
-    const char *problem = p->problem != NULL ? p->problem : "unknown problem";
-    if (p->context == NULL)
-        return tcb_diag_set(d, TCB_ERR_CONFIG, "%s:%d:%d: invalid YAML: %s", path,
-                            (int)mark.line + 1, (int)mark.column + 1, problem);
-    return tcb_diag_set(d, TCB_ERR_CONFIG, "%s:%d:%d: invalid YAML: %s (%s at line %d, column %d)",
-                        path, (int)mark.line + 1, (int)mark.column + 1, problem, p->context,
-                        (int)p->context_mark.line + 1, (int)p->context_mark.column + 1);
-}
-
-/* Parses text (one YAML document) into *doc; on success the caller deletes
- * it with yaml_document_delete, on failure there is nothing to delete. */
-static tcb_status parse_yaml(const char *path, const char *text, size_t len,
-                             yaml_document_t *doc, tcb_diag *d)
-{
-    yaml_parser_t p;
-    if (!yaml_parser_initialize(&p))
-        return tcb_diag_set(d, TCB_ERR_RUNTIME, "%s: out of memory reading YAML", path);
-    yaml_parser_set_input_string(&p, (const unsigned char *)text, len);
-    tcb_status st = TCB_OK;
-    if (!yaml_parser_load(&p, doc)) { /* libyaml has freed doc */
-        st = parser_error(path, &p, text, len, d);
-        yaml_parser_delete(&p);
-        return st;
-    }
-    yaml_document_t extra; /* a second document would be ignored without a word */
-    if (!yaml_parser_load(&p, &extra)) {
-        st = parser_error(path, &p, text, len, d);
-    } else {
-        yaml_node_t *root = yaml_document_get_root_node(&extra);
-        if (root != NULL) {
-            source_file f = {path, &extra};
-            st = file_error(d, &f, root, "a model file is one YAML document; remove this second one");
-        }
-        yaml_document_delete(&extra);
-    }
-    if (st != TCB_OK)
-        yaml_document_delete(doc);
-    yaml_parser_delete(&p);
-    return st;
-}
-
 /* ---- reading and checking one model ----------------------------------- */
 
 /* One figure's value node into v (already holding its key and value). */
-static tcb_status parse_figure(const source_file *f, const figure *fig, figure_value *v,
+static tcb_status parse_figure(const tcb_yaml_src *f, const figure *fig, figure_value *v,
                                tcb_diag *d)
 {
     yaml_node_t *n = v->value;
@@ -303,11 +102,12 @@ static tcb_status parse_figure(const source_file *f, const figure *fig, figure_v
     const char *what = fig->kind == K_INT ? "an integer" : fig->kind == K_REAL ? "a number"
                        : fig->kind == K_BOOL ? "true or false" : "a name";
     if (n->type != YAML_SCALAR_NODE)
-        return file_error(d, f, n, "'%s' must be %s, got %s", fig->key, what, node_kind(n));
-    const char *text = scalar(n);
+        return tcb_yaml_error(d, f, n, "'%s' must be %s, got %s", fig->key, what,
+                              tcb_yaml_node_kind(n));
+    const char *text = tcb_yaml_scalar(n);
     if (n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE && fig->kind != K_ENUM)
-        return file_error(d, f, n, "'%s' must be %s, got the quoted string '%s'", fig->key, what,
-                          text);
+        return tcb_yaml_error(d, f, n, "'%s' must be %s, got the quoted string '%s'", fig->key,
+                              what, text);
     if (choices != NULL) {
         char list[128] = "";
         for (int i = 0; choices[i] != NULL; i++) {
@@ -315,118 +115,120 @@ static tcb_status parse_figure(const source_file *f, const figure *fig, figure_v
                 v->choice = i;
                 return TCB_OK;
             }
-            list_append(list, sizeof list, choices[i]);
+            tcb_yaml_list_append(list, sizeof list, choices[i]);
         }
-        return file_error(d, f, n, "'%s' must be one of: %s; got '%s'", fig->key, list, text);
+        return tcb_yaml_error(d, f, n, "'%s' must be one of: %s; got '%s'", fig->key, list, text);
     }
     char *end = NULL;
     errno = 0;
     if (fig->kind == K_INT) {
         long long i = strtoll(text, &end, 10);
         if (end == text || *end != '\0')
-            return file_error(d, f, n, "'%s' must be an integer, got '%s'", fig->key, text);
+            return tcb_yaml_error(d, f, n, "'%s' must be an integer, got '%s'", fig->key, text);
         if (errno == ERANGE || i > INT_MAX)
-            return file_error(d, f, n, "'%s' must be at most %d, got %s", fig->key, INT_MAX, text);
+            return tcb_yaml_error(d, f, n, "'%s' must be at most %d, got %s", fig->key, INT_MAX,
+                                  text);
         v->num = (double)i;
     } else {
         v->num = strtod(text, &end);
         if (end == text || *end != '\0' || !isfinite(v->num))
-            return file_error(d, f, n, "'%s' must be a number, got '%s'", fig->key, text);
+            return tcb_yaml_error(d, f, n, "'%s' must be a number, got '%s'", fig->key, text);
     }
     if (fig->zero_ok ? !(v->num >= 0) : !(v->num > 0))
-        return file_error(d, f, n, "'%s' must be %s, got %s", fig->key,
-                          fig->zero_ok ? ">= 0" : "> 0", text);
+        return tcb_yaml_error(d, f, n, "'%s' must be %s, got %s", fig->key,
+                              fig->zero_ok ? ">= 0" : "> 0", text);
     return TCB_OK;
 }
 
 /* `sources:`: every figure the file gives needs a citation, its own key or
  * its group's; a citation of a figure the file omits is a mistake too. */
-static tcb_status load_sources(const source_file *f, yaml_node_t *root,
+static tcb_status load_sources(const tcb_yaml_src *f, yaml_node_t *root,
                                const figure_value *vals, tcb_model *m, tcb_diag *d)
 {
-    yaml_node_t *map;
-    yaml_node_t *key = map_get(f, root, "sources", &map);
-    if (key == NULL)
-        return file_error(d, f, root, "missing required key 'sources' (a citation of every "
-                                      "figure: see docs/models.md)");
-    TCB_CHECK(check_map(f, map, "'sources'", source_keys, d));
+    yaml_node_t *map = tcb_yaml_map_get(f, root, "sources");
+    if (map == NULL)
+        return tcb_yaml_error(d, f, root, "missing required key 'sources' (a citation of every "
+                                          "figure: see docs/models.md)");
+    TCB_CHECK(tcb_yaml_check_map(f, map, "'sources'", source_keys, d));
     for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
          p++) {
         yaml_node_t *k = yaml_document_get_node(f->doc, p->key);
         yaml_node_t *v = yaml_document_get_node(f->doc, p->value);
-        if (v->type != YAML_SCALAR_NODE || scalar(v)[0] == '\0')
-            return file_error(d, f, v, "source '%s' must be a non-empty citation, got %s",
-                              scalar(k), v->type == YAML_SCALAR_NODE ? "''" : node_kind(v));
-        if (strlen(scalar(v)) >= TCB_MODEL_SOURCE_MAX)
-            return file_error(d, f, v, "source '%s' is longer than %d characters", scalar(k),
-                              TCB_MODEL_SOURCE_MAX - 1);
+        const char *key = tcb_yaml_scalar(k);
+        if (v->type != YAML_SCALAR_NODE || tcb_yaml_scalar(v)[0] == '\0')
+            return tcb_yaml_error(d, f, v, "source '%s' must be a non-empty citation, got %s", key,
+                                  v->type == YAML_SCALAR_NODE ? "''" : tcb_yaml_node_kind(v));
+        if (strlen(tcb_yaml_scalar(v)) >= TCB_MODEL_SOURCE_MAX)
+            return tcb_yaml_error(d, f, v, "source '%s' is longer than %d characters", key,
+                                  TCB_MODEL_SOURCE_MAX - 1);
         for (int i = 0; i < F_COUNT; i++)
-            if (strcmp(figures[i].key, scalar(k)) == 0 && vals[i].value == NULL)
-                return file_error(d, f, k, "source for '%s', which this file does not give",
-                                  scalar(k));
+            if (strcmp(figures[i].key, key) == 0 && vals[i].value == NULL)
+                return tcb_yaml_error(d, f, k, "source for '%s', which this file does not give",
+                                      key);
     }
     for (int i = 0; i < F_COUNT; i++) {
         if (vals[i].value == NULL)
             continue;
-        yaml_node_t *cite;
-        map_get(f, map, figures[i].key, &cite);
+        yaml_node_t *cite = tcb_yaml_map_get(f, map, figures[i].key);
         if (cite == NULL && figures[i].group != G_NONE)
-            map_get(f, map, group_keys[figures[i].group], &cite);
+            cite = tcb_yaml_map_get(f, map, group_keys[figures[i].group]);
         if (cite == NULL) {
             if (figures[i].group == G_NONE)
-                return file_error(d, f, vals[i].key,
-                                  "'%s' has no source: add '%s: CITATION' under 'sources'",
-                                  figures[i].key, figures[i].key);
-            return file_error(d, f, vals[i].key,
-                              "'%s' has no source: add '%s: CITATION' or '%s: CITATION' "
-                              "under 'sources'",
-                              figures[i].key, figures[i].key, group_keys[figures[i].group]);
+                return tcb_yaml_error(d, f, vals[i].key,
+                                      "'%s' has no source: add '%s: CITATION' under 'sources'",
+                                      figures[i].key, figures[i].key);
+            return tcb_yaml_error(d, f, vals[i].key,
+                                  "'%s' has no source: add '%s: CITATION' or '%s: CITATION' "
+                                  "under 'sources'",
+                                  figures[i].key, figures[i].key, group_keys[figures[i].group]);
         }
-        snprintf(m->sources[i], sizeof m->sources[i], "%s", scalar(cite));
+        snprintf(m->sources[i], sizeof m->sources[i], "%s", tcb_yaml_scalar(cite));
     }
     return TCB_OK;
 }
 
 /* The whole document of model `stem` into *m. */
-static tcb_status load_doc(const source_file *f, const char *stem, tcb_model *m, tcb_diag *d)
+static tcb_status load_doc(const tcb_yaml_src *f, const char *stem, tcb_model *m, tcb_diag *d)
 {
     yaml_node_t *root = yaml_document_get_root_node(f->doc);
     if (root == NULL)
-        return file_error(d, f, NULL, "the file is empty; a model needs 'name', its figures "
-                                      "and 'sources'");
-    TCB_CHECK(check_map(f, root, "a model", top_keys, d));
+        return tcb_yaml_error(d, f, NULL, "the file is empty; a model needs 'name', its figures "
+                                          "and 'sources'");
+    TCB_CHECK(tcb_yaml_check_map(f, root, "a model", top_keys, d));
 
-    yaml_node_t *name;
-    if (map_get(f, root, "name", &name) == NULL)
-        return file_error(d, f, root, "missing required key 'name'");
+    yaml_node_t *name = tcb_yaml_map_get(f, root, "name");
+    if (name == NULL)
+        return tcb_yaml_error(d, f, root, "missing required key 'name'");
     if (name->type != YAML_SCALAR_NODE)
-        return file_error(d, f, name, "'name' must be the model's name, got %s", node_kind(name));
-    if (strcmp(scalar(name), stem) != 0)
-        return file_error(d, f, name, "'name' is '%s' but the file is %s.yaml; they must match",
-                          scalar(name), stem);
+        return tcb_yaml_error(d, f, name, "'name' must be the model's name, got %s",
+                              tcb_yaml_node_kind(name));
+    if (strcmp(tcb_yaml_scalar(name), stem) != 0)
+        return tcb_yaml_error(d, f, name, "'name' is '%s' but the file is %s.yaml; they must match",
+                              tcb_yaml_scalar(name), stem);
     snprintf(m->name, sizeof m->name, "%s", stem);
 
     figure_value vals[F_COUNT] = {{0}};
     for (int i = 0; i < F_COUNT; i++) {
-        vals[i].key = map_get(f, root, figures[i].key, &vals[i].value);
+        vals[i].key = tcb_yaml_map_key(f, root, figures[i].key);
+        vals[i].value = tcb_yaml_map_get(f, root, figures[i].key);
         if (vals[i].key == NULL && figures[i].required)
-            return file_error(d, f, root, "missing required key '%s'", figures[i].key);
+            return tcb_yaml_error(d, f, root, "missing required key '%s'", figures[i].key);
         if (vals[i].key != NULL)
             TCB_CHECK(parse_figure(f, &figures[i], &vals[i], d));
     }
     if (fmod(vals[F_HEADS].num, vals[F_KV_HEADS].num) != 0)
-        return file_error(d, f, vals[F_KV_HEADS].value,
-                          "'heads' (%.0f) must be a multiple of 'kv_heads' (%.0f): each kv "
-                          "head serves a group of heads / kv_heads query heads",
-                          vals[F_HEADS].num, vals[F_KV_HEADS].num);
+        return tcb_yaml_error(d, f, vals[F_KV_HEADS].value,
+                              "'heads' (%.0f) must be a multiple of 'kv_heads' (%.0f): each kv "
+                              "head serves a group of heads / kv_heads query heads",
+                              vals[F_HEADS].num, vals[F_KV_HEADS].num);
     bool rope = vals[F_POSITIONS].choice == TCB_POS_ROPE;
     if (rope && vals[F_ROPE_THETA].key == NULL)
-        return file_error(d, f, vals[F_POSITIONS].value,
-                          "positions: rope needs 'rope_theta', the rope base");
+        return tcb_yaml_error(d, f, vals[F_POSITIONS].value,
+                              "positions: rope needs 'rope_theta', the rope base");
     if (!rope && vals[F_ROPE_THETA].key != NULL)
-        return file_error(d, f, vals[F_ROPE_THETA].key,
-                          "'rope_theta' is only for positions: rope; this model has learned "
-                          "positions");
+        return tcb_yaml_error(d, f, vals[F_ROPE_THETA].key,
+                              "'rope_theta' is only for positions: rope; this model has learned "
+                              "positions");
 
     m->layers = (int)vals[F_LAYERS].num;
     m->width = (int)vals[F_WIDTH].num;
@@ -451,8 +253,8 @@ static tcb_status load_doc(const source_file *f, const char *stem, tcb_model *m,
                                      (double)m->heads * m->head_dim * C + 3.0 * C * m->ffn;
     double total = m->layers * (per_layer + 4 * C) + 2.0 * m->vocab * C + (double)m->context * C;
     if (total > 0x1p62)
-        return file_error(d, f, root, "the figures give %.3g parameters, past what tcbench "
-                                      "counts (2^62); check them", total);
+        return tcb_yaml_error(d, f, root, "the figures give %.3g parameters, past what tcbench "
+                                          "counts (2^62); check them", total);
     return load_sources(f, root, vals, m, d);
 }
 
@@ -515,7 +317,7 @@ tcb_status tcb_model_names(char *buf, size_t n, tcb_diag *d)
         qsort(names, count, sizeof *names, compare_names);
     for (size_t i = 0; i < count; i++) {
         if (st == TCB_OK && n > 0)
-            list_append(buf, n, names[i]);
+            tcb_yaml_list_append(buf, n, names[i]);
         free(names[i]);
     }
     free(names);
@@ -537,10 +339,10 @@ tcb_status tcb_model_load(const char *name, tcb_model *out, tcb_diag *d)
 
     char *text = NULL;
     size_t text_len = 0;
-    bool missing;
-    tcb_status st = read_text(out->path, &text, &text_len, &missing, d);
+    int err;
+    tcb_status st = tcb_yaml_read_file(out->path, &text, &text_len, &err, d);
     if (st != TCB_OK) {
-        if (missing) {
+        if (err == ENOENT) {
             char have[700];
             if (tcb_model_names(have, sizeof have, d) != TCB_OK)
                 return TCB_ERR_CONFIG; /* d says why the directory is unreadable */
@@ -550,8 +352,8 @@ tcb_status tcb_model_load(const char *name, tcb_model *out, tcb_diag *d)
         return st;
     }
     yaml_document_t doc;
-    source_file f = {out->path, &doc};
-    st = parse_yaml(out->path, text, text_len, &doc, d);
+    tcb_yaml_src f = {.name = out->path, .doc = &doc};
+    st = tcb_yaml_load(&f, "a model file", text, text_len, d);
     if (st == TCB_OK) {
         st = load_doc(&f, name, out, d);
         yaml_document_delete(&doc);
