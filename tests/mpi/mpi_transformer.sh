@@ -7,7 +7,9 @@
 #    figures carry their sources;
 #  - learning: the loss falls by a clear margin within 50 steps;
 #  - a non-finite loss stops the case with check "error" naming the step,
-#    exit status 1 on every rank, and the next case still runs.
+#    exit status 1 on every rank, and the next case still runs;
+#  - bad input (unknown model, tp that does not divide, too long a sequence,
+#    an odd name) is one message with file:line:column and exit 2.
 . "$(dirname "$0")/lib.sh"
 
 dp=$SUITES/transformer-dp.yaml
@@ -67,3 +69,20 @@ expect_eq "diverging case not timed" "$("$CHECK" field "$r" 0 time_s)" null
 expect_eq "next case still runs" "$("$CHECK" field "$r" 1 check.status)" '"ok"'
 grep -q 'loss is nan at step 2' "$WORK/err" || fail "no log line names the step"
 pass "non-finite loss named on stderr"
+
+# Bad input: one message with the suite's file:line:column, exit 2 on every
+# rank, no run directory.
+bad() { # bad NAME PARAMS WANT: WANT follows "FILE:" in the message
+    printf 'name: bad\ncases:\n  - workload: transformer\n    backend: cpu\n    params: %s\n' \
+        "$2" >"$WORK/$1.yaml"
+    run_status st "$MPIEXEC" -n 2 "$TCBENCH" run "$WORK/$1.yaml" -o "$WORK/$1" \
+        >/dev/null 2>"$WORK/$1.err"
+    expect_eq "$1: exit status" "$st" 2
+    grep -qF "$WORK/$1.yaml:$3" "$WORK/$1.err" || { cat "$WORK/$1.err"; fail "$1: message"; }
+    [ ! -e "$WORK/$1" ] || fail "$1: a run directory was made"
+    pass "$1: $3"
+}
+bad unknown-model '{model: nosuch}' "3:5: case 0: no model 'nosuch' in"
+bad tp-heads '{model: tiny-llama, tp: 3}' "3:5: case 0: model 'tiny-llama': tp 3 does not divide its heads (4)"
+bad long-seq '{model: tiny-gpt, seq: 64}' "3:5: case 0: seq 64 is longer than tiny-gpt's context of 32"
+bad odd-name '{model: "../x"}' "5:21: parameter 'model': expected a name"
