@@ -25,6 +25,7 @@
 
 static const char *const dtype_choices[] = {"f32", NULL};
 static const char *const comm_choices[] = {"mpi", NULL};
+static const char *const corrupt_choices[] = {"none", "params", "gradient", NULL};
 
 static const tcb_param_spec tf_params[] = {
     {"model", TCB_PARAM_NAME, "gpt2-124m", 0, NULL, "a model of the zoo (workloads/models)"},
@@ -44,6 +45,8 @@ static const tcb_param_spec tf_params[] = {
      "achievable peak for achievable MFU; 0: the best gemm case earlier in the run"},
     {"gradcheck", TCB_PARAM_BOOL, "true", 0, NULL,
      "check the gradient against a finite difference after warm-up"},
+    {"corrupt", TCB_PARAM_ENUM, "none", 0, corrupt_choices,
+     "a self-test of the check: the last rank alters a parameter, or the gradient is doubled"},
     {NULL, 0, NULL, 0, NULL, NULL},
 };
 
@@ -117,6 +120,7 @@ static tcb_status tf_setup(const tcb_world *w, const tcb_case *c, void **state)
     s->bucket = (size_t)tcb_params_int(&c->params, "bucket") / sizeof(float);
     s->gemm_tflops = tcb_params_float(&c->params, "gemm_tflops");
     s->gradcheck = tcb_params_bool(&c->params, "gradcheck");
+    s->corrupt = tcb_params_choice(&c->params, "corrupt");
     s->nsteps = c->warmup + c->iters;
 
     tcb_diag d = {{0}};

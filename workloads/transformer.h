@@ -33,6 +33,7 @@ typedef struct {
     size_t bucket;              /* floats per gradient all-reduce */
     double gemm_tflops;         /* the suite's achievable peak; 0: measured */
     bool gradcheck;
+    int corrupt;                /* TCB_TF_CORRUPT_*: a self-test of the check */
 
     int32_t *inputs, *targets;  /* host (B, T) */
     int step, nsteps;           /* steps taken; warmup + iters */
@@ -45,6 +46,8 @@ typedef struct {
     /* rank 0's figures for the table */
     double tokens_per_s, tflops, mfu, achievable_mfu;
 } tf_state;
+
+enum { TCB_TF_CORRUPT_NONE, TCB_TF_CORRUPT_PARAMS, TCB_TF_CORRUPT_GRADIENT };
 
 /* Fills s->inputs and s->targets with this rank's micro-batch of `step`. */
 void tcb_transformer_batch(const tf_state *s, int step);

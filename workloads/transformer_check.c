@@ -121,6 +121,9 @@ static tcb_status gradient_check(tf_state *s, double *rel_err)
             st = s->be->download(s->cx, dir + at, net->grads + (sp[k].at - net->params),
                                  sp[k].n * sizeof(float));
     }
+    /* The self-test: a backward pass that got the gradient twice too large. */
+    for (size_t i = 0; s->corrupt == TCB_TF_CORRUPT_GRADIENT && st == TCB_OK && i < total; i++)
+        dir[i] *= 2.0f;
     for (size_t i = 0; st == TCB_OK && i < total; i++)
         norm2 += (double)dir[i] * dir[i];
     double norm = sqrt(norm2);
@@ -155,6 +158,13 @@ tcb_status tcb_transformer_check(void *state, long long *wrong)
     for (int k = 0; k < s->step; k++)
         if (!isfinite(s->losses[k]))
             *wrong = 1;
+    if (s->corrupt == TCB_TF_CORRUPT_PARAMS && s->rank == s->ranks - 1) {
+        /* The self-test: one flipped bit on one rank must be seen. */
+        uint32_t bits;
+        TCB_CHECK(s->be->download(s->cx, &bits, s->net->params, sizeof bits));
+        bits ^= 1;
+        TCB_CHECK(s->be->upload(s->cx, s->net->params, &bits, sizeof bits));
+    }
     bool agree = true;
     TCB_CHECK(params_agree(s, &agree));
     if (!agree) {

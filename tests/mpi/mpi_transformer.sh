@@ -8,6 +8,7 @@
 #  - learning: the loss falls by a clear margin within 50 steps;
 #  - a non-finite loss stops the case with check "error" naming the step,
 #    exit status 1 on every rank, and the next case still runs;
+#  - the check catches a parameter flipped on one rank and a doubled gradient;
 #  - bad input (unknown model, tp that does not divide, too long a sequence,
 #    an odd name) is one message with file:line:column and exit 2.
 . "$(dirname "$0")/lib.sh"
@@ -69,6 +70,20 @@ expect_eq "diverging case not timed" "$("$CHECK" field "$r" 0 time_s)" null
 expect_eq "next case still runs" "$("$CHECK" field "$r" 1 check.status)" '"ok"'
 grep -q 'loss is nan at step 2' "$WORK/err" || fail "no log line names the step"
 pass "non-finite loss named on stderr"
+
+# The check's self-tests: a parameter flipped on one rank and a doubled
+# gradient are caught (check "wrong", not timed, the reason in the detail).
+run_status st "$MPIEXEC" -n 2 "$TCBENCH" run "$SUITES/transformer-corrupt.yaml" -o "$WORK/corrupt" \
+    >/dev/null 2>&1
+expect_eq "corrupted checks exit status" "$st" 1
+r=$WORK/corrupt/results.jsonl
+expect_eq "flipped parameter" "$("$CHECK" field "$r" 0 check.detail)" '"parameters differ between ranks"'
+expect_eq "flipped parameter not timed" "$("$CHECK" field "$r" 0 time_s)" null
+d=$("$CHECK" field "$r" 1 check.detail)
+case "$d" in '"gradient check: finite difference off by 0.5 '*) pass "doubled gradient: $d" ;;
+    *) fail "doubled gradient: detail $d" ;; esac
+expect_eq "doubled gradient check" "$("$CHECK" field "$r" 1 check.status)" '"wrong"'
+expect_eq "clean case after" "$("$CHECK" field "$r" 2 check.status)" '"ok"'
 
 # Bad input: one message with the suite's file:line:column, exit 2 on every
 # rank, no run directory.
