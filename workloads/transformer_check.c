@@ -115,7 +115,7 @@ static tcb_status gradient_check(tf_state *s, double *rel_err)
         st = tcb_gpt_forward(net, s->inputs, s->targets, true, &loss);
     if (st == TCB_OK)
         tcb_gpt_backward(net);
-    for (int k = 0, at = 0; k < nsp && st == TCB_OK; at += (int)sp[k].n, k++) {
+    for (size_t k = 0, at = 0; k < (size_t)nsp && st == TCB_OK; at += sp[k].n, k++) {
         st = s->be->download(s->cx, theta + at, sp[k].at, sp[k].n * sizeof(float));
         if (st == TCB_OK)
             st = s->be->download(s->cx, dir + at, net->grads + (sp[k].at - net->params),
