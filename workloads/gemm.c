@@ -365,6 +365,7 @@ static void gemm_metrics(void *state, const tcb_stats *t, tcb_facts *facts,
     gemm_state *s = state;
     double flops = 2.0 * s->m * s->n * s->k;
     json_object_set_new(rec, "flops_formula", json_string("2*M*N*K"));
+    json_object_set_new(rec, "device", json_string(s->info.name));
     tcb_record_metric(rec, "flops", flops);
     tcb_record_metric(rec, "threads", s->threads);
 

@@ -303,6 +303,7 @@ static void tf_metrics(void *state, const tcb_stats *t, tcb_facts *facts, const 
     s->tokens_per_s = tokens * s->ranks / t->median;
 
     json_object_set_new(rec, "flops_formula", json_string(TCB_FLOPS_FORMULA));
+    json_object_set_new(rec, "device", json_string(s->device.name));
     tcb_record_metric(rec, "tokens_per_s", s->tokens_per_s);
     tcb_record_metric(rec, "tokens_per_s_per_device", tokens / t->median);
     tcb_record_metric(rec, "model_flops_per_token", fpt);
