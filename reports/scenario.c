@@ -33,7 +33,8 @@ static const struct {
 };
 
 static const char *const top_keys[] = {"name", "devices", "plan", "figures", NULL};
-static const char *const plan_keys[] = {"tp", "pp", "dp", "cp", "microbatches", "source", NULL};
+static const char *const plan_keys[] = {"tp",  "pp",           "dp",     "cp", "microbatches",
+                                        "seq", "batch_tokens", "source", NULL};
 static const char *const figure_keys[] = {"value", "source", "assumed", NULL};
 
 static bool in_limits(int k, double v)
@@ -132,6 +133,17 @@ static tcb_status load_plan(const tcb_yaml_src *src, yaml_node_t *plan, tcb_scen
             TCB_CHECK(int_at(src, n, plan_keys[i], dst[i], d));
     }
     yaml_node_t *n;
+    TCB_CHECK(need(src, plan, "seq", "the plan", &n, d));
+    TCB_CHECK(int_at(src, n, "seq", &s->seq, d));
+    TCB_CHECK(need(src, plan, "batch_tokens", "the plan", &n, d));
+    TCB_CHECK(number_at(src, n, "batch_tokens", &s->batch_tokens, d));
+    /* Every replica's micro-batches must hold whole sequences. */
+    double per = (double)s->seq * s->dp * s->microbatches;
+    if (!(s->batch_tokens >= per) || fmod(s->batch_tokens, per) != 0)
+        return tcb_yaml_error(d, src, n,
+                              "batch_tokens %.0f is not a whole multiple of seq x dp x "
+                              "microbatches = %.0f",
+                              s->batch_tokens, per);
     TCB_CHECK(need(src, plan, "source", "the plan", &n, d));
     return text_at(src, n, "the plan's source", s->plan_source, sizeof s->plan_source, d);
 }

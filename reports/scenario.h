@@ -41,6 +41,8 @@ typedef struct {
     int devices;            /* tp * pp * dp * cp */
     int tp, pp, dp, cp;     /* the parallelism plan */
     int microbatches;       /* per pipeline flush (1F1B) */
+    int seq;                /* sequence length T of training */
+    double batch_tokens;    /* tokens per optimizer step, the whole cluster */
     char plan_source[200];
     tcb_scenario_figure f[TCB_SCN_COUNT];
 } tcb_scenario;
@@ -51,8 +53,9 @@ const char *tcb_scenario_default_path(void);
 
 /* Reads the scenario at path (NULL: the default) into *out. TCB_ERR_CONFIG
  * with "FILE:LINE:COLUMN: what is wrong" in d for an unknown or missing key,
- * a figure without a source, a value out of its range, or a plan whose
- * product is not `devices`. */
+ * a figure without a source, a value out of its range, a plan whose
+ * product is not `devices`, or a batch that does not fill every data-parallel
+ * replica's micro-batches with whole sequences. */
 tcb_status tcb_scenario_load(const char *path, tcb_scenario *out, tcb_diag *d);
 
 #endif
