@@ -66,6 +66,123 @@ Test(hardware, every_device_has_a_sourced_peak)
     }
 }
 
+/* The 15 devices of the cost model (published-figures.md). */
+static const char *const reference_devices[] = {
+    "A100 SXM 80GB", "H100 SXM",  "H200 SXM",  "B200",    "GB200 (per GPU)",
+    "MI250X",        "MI300X",    "MI325X",    "MI355X",  "TPU v5e",
+    "TPU v5p",       "TPU v6e",   "Trainium2", "Gaudi 2", "Gaudi 3",
+};
+#define NREF (sizeof reference_devices / sizeof reference_devices[0])
+
+static const tcb_hw_device *by_name(const char *name)
+{
+    for (int j = 0; j < hw.ndevices; j++)
+        if (strcmp(hw.devices[j].name, name) == 0)
+            return &hw.devices[j];
+    return NULL;
+}
+
+static bool is_tpu(const tcb_hw_device *dev)
+{
+    return strncmp(dev->name, "TPU ", 4) == 0;
+}
+
+/* A figure that is there, > 0, sourced and dated. */
+static void expect_sourced(const tcb_hw_device *dev, const char *key)
+{
+    const tcb_hw_figure *f = tcb_hardware_figure(dev, key);
+    cr_expect_not_null(f, "%s has no %s", dev->name, key);
+    if (f == NULL)
+        return;
+    cr_expect_gt(f->value, 0, "%s %s", dev->name, key);
+    cr_expect_gt(strlen(f->source), 0, "%s %s has no source", dev->name, key);
+    cr_expect_gt(strlen(f->date), 0, "%s %s has no date", dev->name, key);
+}
+
+Test(hardware, reference_devices_carry_the_cost_figures)
+{
+    for (size_t i = 0; i < NREF; i++) {
+        const tcb_hw_device *dev = by_name(reference_devices[i]);
+        cr_assert_not_null(dev, "no catalog entry '%s'", reference_devices[i]);
+        expect_sourced(dev, "peak_tflops.bf16");
+        expect_sourced(dev, "scaleup_gbps");
+        expect_sourced(dev, "server_power_factor");
+        /* Google publishes no TPU power: left out, never guessed. */
+        if (is_tpu(dev))
+            cr_expect_null(tcb_hardware_figure(dev, "tdp_w"), "%s: invented TDP", dev->name);
+        else
+            expect_sourced(dev, "tdp_w");
+    }
+}
+
+Test(hardware, priced_devices_have_sourced_prices)
+{
+    /* Purchase prices of the Epoch AI dataset (published-figures.md). */
+    static const struct {
+        const char *name;
+        double value, low, high;
+    } priced[] = {
+        {"A100 SXM 80GB", 17300, 17300, 17300}, {"H100 SXM", 33500, 31000, 36000},
+        {"H200 SXM", 36450, 33800, 39100},      {"B200", 47400, 47400, 47400},
+        {"MI300X", 25700, 25700, 25700},
+    };
+    for (size_t i = 0; i < sizeof priced / sizeof priced[0]; i++) {
+        const tcb_hw_device *dev = by_name(priced[i].name);
+        cr_assert_not_null(dev, "%s", priced[i].name);
+        expect_sourced(dev, "price_usd");
+        expect_sourced(dev, "server_cost_factor");
+        const tcb_hw_figure *f = tcb_hardware_figure(dev, "price_usd");
+        cr_assert_not_null(f);
+        cr_expect(strstr(f->source, "Epoch") != NULL, "%s: %s", dev->name, f->source);
+        double lo = 0, hi = 0;
+        cr_expect_float_eq(tcb_hardware_range(f, &lo, &hi), priced[i].value, 1e-9, "%s",
+                           dev->name);
+        cr_expect_float_eq(lo, priced[i].low, 1e-9, "%s", dev->name);
+        cr_expect_float_eq(hi, priced[i].high, 1e-9, "%s", dev->name);
+    }
+    /* Every price anywhere in the catalog keeps its range around its value. */
+    for (int i = 0; i < hw.ndevices; i++)
+        for (int k = 0; k < hw.devices[i].nfigures; k++) {
+            const tcb_hw_figure *f = &hw.devices[i].figures[k];
+            cr_expect(f->low > 0 && f->low <= f->value && f->value <= f->high, "%s %s",
+                      hw.devices[i].name, f->key);
+        }
+}
+
+Test(hardware, cloud_prices_and_factors)
+{
+    const tcb_hw_device *h100 = by_name("H100 SXM");
+    const tcb_hw_figure *od = tcb_hardware_figure(h100, "cloud_ondemand_usd_per_hour");
+    cr_assert_not_null(od);
+    cr_expect(od->has_range);
+    cr_expect_float_eq(od->low, 2.99, 1e-9);
+    cr_expect_float_eq(od->high, 12.29, 1e-9);
+    cr_expect_float_eq(tcb_hardware_figure(h100, "server_power_factor")->value, 1.82, 1e-9);
+    cr_expect_float_eq(tcb_hardware_figure(h100, "scaleout_gbitps")->value, 400, 1e-9);
+    const tcb_hw_device *a100 = by_name("A100 SXM 80GB");
+    cr_expect_float_eq(tcb_hardware_figure(a100, "server_power_factor")->value, 2.03, 1e-9);
+    cr_expect_float_eq(tcb_hardware_figure(a100, "server_cost_factor")->value, 1.66, 1e-9);
+    const tcb_hw_device *v6e = by_name("TPU v6e");
+    cr_expect_float_eq(tcb_hardware_figure(v6e, "cloud_committed_usd_per_hour")->value, 1.22,
+                       1e-9);
+    cr_expect(tcb_hardware_figure(v6e, "server_power_factor")->uncertain);
+    cr_expect_null(tcb_hardware_figure(v6e, "price_usd")); /* not sold */
+    /* published-figures.md marks the MI300X neocloud price "?". */
+    cr_expect(tcb_hardware_figure(by_name("MI300X"), "cloud_ondemand_usd_per_hour")->uncertain);
+    /* No range: the value three times. */
+    const tcb_hw_figure *b200 = tcb_hardware_figure(by_name("B200"), "price_usd");
+    double lo = 0, hi = 0;
+    cr_expect_not(b200->has_range);
+    cr_expect_float_eq(tcb_hardware_range(b200, &lo, NULL), 47400, 1e-9);
+    cr_expect_float_eq(lo, 47400, 1e-9);
+    cr_expect_float_eq(tcb_hardware_range(b200, NULL, &hi), 47400, 1e-9);
+    cr_expect_float_eq(hi, 47400, 1e-9);
+    char buf[512];
+    tcb_hardware_cite(h100, od, buf, sizeof buf);
+    cr_expect(strncmp(buf, "catalog: H100 SXM cloud_ondemand_usd_per_hour = 11.06 [2.99, 12.29] (",
+                      69) == 0, "%s", buf);
+}
+
 Test(hardware, reference_figures)
 {
     const tcb_hw_device *h100 = tcb_hardware_find(&hw, "NVIDIA H100 80GB HBM3");
@@ -162,6 +279,26 @@ Test(hardware_bad, negative_peak)
     expect_error("negative_peak.yaml", "8:20", "must be > 0");
 }
 
+Test(hardware_bad, range_low_above_high)
+{
+    expect_error("range_low_above_high.yaml", "8:36", "is above its high");
+}
+
+Test(hardware_bad, range_value_outside)
+{
+    expect_error("range_value_outside.yaml", "9:14", "is above its high");
+}
+
+Test(hardware_bad, range_needs_both_ends)
+{
+    expect_error("range_half.yaml", "8:36", "a range needs both");
+}
+
+Test(hardware_bad, range_end_not_positive)
+{
+    expect_error("range_zero_low.yaml", "8:36", "the low of 'price_usd' must be > 0");
+}
+
 Test(hardware_bad, missing_file)
 {
     tcb_hardware bad;
@@ -193,6 +330,14 @@ Test(hardware_bad, small_catalog_flags_and_matches)
     cr_expect(tcb_hardware_figure(pro, "memory_gb")->uncertain);
     cr_expect_not(tcb_hardware_peak(&small.devices[0], "bf16")->uncertain);
     cr_expect_eq(tcb_hardware_peak(pro, "bf16")->line, 14);
+    /* A range parses, inside its figure. */
+    const tcb_hw_figure *price = tcb_hardware_figure(pro, "price_usd");
+    cr_assert_not_null(price);
+    double lo = 0, hi = 0;
+    cr_expect_float_eq(tcb_hardware_range(price, &lo, &hi), 1000, 1e-9);
+    cr_expect_float_eq(lo, 900, 1e-9);
+    cr_expect_float_eq(hi, 1200, 1e-9);
+    cr_expect(price->has_range && price->uncertain);
     tcb_hardware_free(&small);
     tcb_hardware_free(&small); /* idempotent */
 }

@@ -38,14 +38,21 @@ static const figure_spec figure_specs[] = {
     {"memory_gb", NULL, false, "GB (1e9 bytes)"},
     {"memory_tbps", NULL, false, "TB/s (1e12 bytes per second)"},
     {"tdp_w", NULL, false, "W"},
+    {"scaleup_gbps", NULL, false, "GB/s per device, both directions, in the scale-up domain"},
+    {"scaleout_gbitps", NULL, false, "Gb/s per device, one direction, to the scale-out network"},
+    {"price_usd", NULL, false, "USD per device, purchase"},
+    {"cloud_ondemand_usd_per_hour", NULL, false, "USD per device-hour, on demand"},
+    {"cloud_committed_usd_per_hour", NULL, false, "USD per device-hour, committed use"},
+    {"server_power_factor", NULL, false, "server power / device TDP"},
+    {"server_cost_factor", NULL, false, "server cost / device price"},
     {NULL, NULL, false, NULL},
 };
 
 static const char *const top_keys[] = {"devices", NULL};
 static const char *const device_keys[] = {"name", "kind", "vendor", "match", "exclude",
                                           "uncertain", "note", NULL};
-static const char *const figure_keys[] = {"value", "source", "date", "uncertain", "note",
-                                          NULL};
+static const char *const figure_keys[] = {"value", "low", "high", "source", "date",
+                                          "uncertain", "note", NULL};
 
 /* ---- parsing context and messages -------------------------------------- */
 
@@ -96,7 +103,24 @@ static tcb_status get_bool(const ctx *x, yaml_node_t *v, const char *what, bool 
 
 /* ---- figures ------------------------------------------------------------- */
 
-/* {value: 989, source: "...", date: 2023, uncertain: true, note: "..."} */
+/* A finite number > 0: a figure's value, low or high (what). */
+static tcb_status get_positive(const ctx *x, yaml_node_t *v, const char *key, const char *what,
+                               double *out)
+{
+    char *end = NULL;
+    errno = 0;
+    double d = v->type == YAML_SCALAR_NODE ? strtod(tcb_yaml_scalar(v), &end) : NAN;
+    if (v->type != YAML_SCALAR_NODE || end == tcb_yaml_scalar(v) || *end != '\0' || errno != 0 ||
+        !isfinite(d))
+        return FAIL_AT(x, v, "the %s of '%s' must be a number", what, key);
+    if (!(d > 0))
+        return FAIL_AT(x, v, "the %s of '%s' must be > 0, got %s", what, key, tcb_yaml_scalar(v));
+    *out = d;
+    return TCB_OK;
+}
+
+/* {value: 989, source: "...", date: 2023, uncertain: true, note: "..."},
+ * optionally with low: and high: */
 static tcb_status parse_figure(const ctx *x, yaml_node_t *node, const char *key,
                                bool device_uncertain, tcb_hw_figure *f)
 {
@@ -114,15 +138,29 @@ static tcb_status parse_figure(const ctx *x, yaml_node_t *node, const char *key,
     yaml_node_t *v = tcb_yaml_map_get(&x->src, node, "value");
     if (v == NULL)
         return FAIL_AT(x, node, "figure '%s' has no value", key);
-    char *end = NULL;
-    errno = 0;
-    double value = v->type == YAML_SCALAR_NODE ? strtod(tcb_yaml_scalar(v), &end) : NAN;
-    if (v->type != YAML_SCALAR_NODE || end == tcb_yaml_scalar(v) || *end != '\0' || errno != 0 ||
-        !isfinite(value))
-        return FAIL_AT(x, v, "the value of '%s' must be a number", key);
-    if (!(value > 0))
-        return FAIL_AT(x, v, "the value of '%s' must be > 0, got %s", key, tcb_yaml_scalar(v));
-    f->value = value;
+    TCB_CHECK(get_positive(x, v, key, "value", &f->value));
+
+    /* A range comes whole, and holds its value. */
+    yaml_node_t *lo = tcb_yaml_map_get(&x->src, node, "low");
+    yaml_node_t *hi = tcb_yaml_map_get(&x->src, node, "high");
+    f->low = f->high = f->value;
+    if ((lo == NULL) != (hi == NULL))
+        return FAIL_AT(x, lo != NULL ? lo : hi, "figure '%s' has '%s' without '%s': a range "
+                       "needs both", key, lo != NULL ? "low" : "high", lo != NULL ? "high" : "low");
+    if (lo != NULL) {
+        TCB_CHECK(get_positive(x, lo, key, "low", &f->low));
+        TCB_CHECK(get_positive(x, hi, key, "high", &f->high));
+        if (f->low > f->high)
+            return FAIL_AT(x, lo, "the low of '%s' (%g) is above its high (%g)", key, f->low,
+                           f->high);
+        if (f->value < f->low)
+            return FAIL_AT(x, v, "the value of '%s' (%g) is below its low (%g)", key, f->value,
+                           f->low);
+        if (f->value > f->high)
+            return FAIL_AT(x, v, "the value of '%s' (%g) is above its high (%g)", key, f->value,
+                           f->high);
+        f->has_range = true;
+    }
 
     /* The catalog's rule: a number nobody published is not a fact. */
     yaml_node_t *s = tcb_yaml_map_get(&x->src, node, "source");
@@ -411,9 +449,21 @@ const tcb_hw_figure *tcb_hardware_peak(const tcb_hw_device *dev, const char *dty
     return tcb_hardware_figure(dev, key);
 }
 
+double tcb_hardware_range(const tcb_hw_figure *f, double *low, double *high)
+{
+    if (low != NULL)
+        *low = f->has_range ? f->low : f->value;
+    if (high != NULL)
+        *high = f->has_range ? f->high : f->value;
+    return f->value;
+}
+
 char *tcb_hardware_cite(const tcb_hw_device *dev, const tcb_hw_figure *f, char *buf, int n)
 {
-    snprintf(buf, (size_t)n, "catalog: %s %s = %g (%s, %s%s)", dev->name, f->key, f->value,
-             f->source, f->date, f->uncertain ? ", uncertain" : "");
+    char range[64] = "";
+    if (f->has_range)
+        snprintf(range, sizeof range, " [%g, %g]", f->low, f->high);
+    snprintf(buf, (size_t)n, "catalog: %s %s = %g%s (%s, %s%s)", dev->name, f->key, f->value,
+             range, f->source, f->date, f->uncertain ? ", uncertain" : "");
     return buf;
 }

@@ -22,10 +22,13 @@ extern const char *const tcb_hw_kind_names[];
 
 #define TCB_HW_MATCH_MAX 8
 
-/* One published number. */
+/* One published number, optionally with the range it was published as
+ * (prices over providers or over time): low <= value <= high, all > 0. */
 typedef struct {
     char key[48];      /* "peak_tflops.bf16", "memory_gb" */
     double value;      /* in the unit the key names; always > 0 */
+    bool has_range;    /* low and high were given */
+    double low, high;  /* the range; both equal value when has_range is false */
     char source[200];  /* who published it: required, never empty */
     char date[24];     /* when it was published or checked: "2023", "2024-11" */
     bool uncertain;    /* the public record is thin: usable, but say so */
@@ -62,7 +65,8 @@ const char *tcb_hardware_default_path(void);
  * Returns TCB_OK, or TCB_ERR_CONFIG with "FILE:LINE:COLUMN: what is wrong"
  * in d (an unreadable file: "FILE: cannot read: why"), or TCB_ERR_RUNTIME
  * when out of memory; on failure *out holds nothing to free. Every figure
- * must carry a value > 0, a source and a date; unknown keys are errors.
+ * must carry a value > 0, a source and a date, and where it has a range
+ * low <= value <= high with both > 0; unknown keys are errors.
  * Free a loaded catalog with tcb_hardware_free. */
 tcb_status tcb_hardware_load(const char *path, tcb_hardware *out, tcb_diag *d);
 
@@ -89,10 +93,15 @@ const char *tcb_hardware_dtype(const char *name);
  * takes), i.e. the figure "peak_tflops.<dtype>", or NULL. */
 const tcb_hw_figure *tcb_hardware_peak(const tcb_hw_device *dev, const char *dtype);
 
+/* The value of f, and its range in *low and *high (either may be NULL):
+ * the published low and high where f has a range, else the value twice. */
+double tcb_hardware_range(const tcb_hw_figure *f, double *low, double *high);
+
 /* "catalog: H100 SXM peak_tflops.bf16 = 989 (NVIDIA H100 datasheet, 2023)"
- * with ", uncertain" before the closing parenthesis where flagged: the text
- * a record's `sources` entry carries. Writes at most n bytes into buf and
- * returns buf. */
+ * with ", uncertain" before the closing parenthesis where flagged, and the
+ * range after the value where there is one ("= 33500 [31000, 36000] ("):
+ * the text a record's `sources` entry carries. Writes at most n bytes into
+ * buf and returns buf. */
 char *tcb_hardware_cite(const tcb_hw_device *dev, const tcb_hw_figure *f, char *buf, int n);
 
 #endif
