@@ -19,6 +19,10 @@ tcb_status tcb_cmd_topo(const tcb_world *w, int argc, char **argv);
 
 /* tcbench list / tcbench version: local, no MPI needed. */
 tcb_status tcb_cmd_list(void);
+
+/* tcbench cost RUN_DIR... [--hardware F] [--ladder F] [--scenario F] [-o OUT]
+ * (reports/cost_cmd.c). No MPI: it reads files. */
+tcb_status tcb_cmd_cost(int argc, char **argv);
 tcb_status tcb_cmd_version(void);
 
 void tcb_usage(FILE *out);

@@ -1,10 +1,11 @@
 #include "cost_model.h"
 
-double tcb_cost_bubble(int stages, int microbatches)
+double tcb_cost_bubble(int stages, int microbatches, int virtual_stages)
 {
     if (stages <= 1)
         return 0.0;
-    return (double)(stages - 1) / (double)(microbatches + stages - 1);
+    double ideal = (double)virtual_stages * microbatches;
+    return (stages - 1) / (ideal + stages - 1);
 }
 
 double tcb_cost_step_seconds(const tcb_cost_step *s)

@@ -24,9 +24,11 @@ static inline tcb_range tcb_range_exact(double v)
 
 /* ---- the cluster step ----------------------------------------------------- */
 
-/* The 1F1B pipeline bubble: the idle fraction of a step with p stages and m
- * micro-batches, (p-1)/(m+p-1) (Narayanan et al. 2021). 0 for p == 1. */
-double tcb_cost_bubble(int stages, int microbatches);
+/* The 1F1B pipeline bubble: the idle fraction of a step with p stages, m
+ * micro-batches and v virtual stages per device (interleaved 1F1B; v = 1 is
+ * plain 1F1B): (p-1)/(v m + p-1) (Narayanan et al. 2021: the bubble time is
+ * (p-1)/(v m) of the ideal step). 0 for p == 1. */
+double tcb_cost_bubble(int stages, int microbatches, int virtual_stages);
 
 /* One step of the cluster, per device, in seconds. */
 typedef struct {

@@ -343,14 +343,17 @@ tcb_status tcb_fit_load(const char *const *run_dirs, int n, tcb_fit_set *out, tc
     }
     for (int i = 0; i < gs.n && st == TCB_OK; i++) {
         group *g = &gs.g[i];
-        tcb_fit *f = &out->fits[i];
+        tcb_fit *f = &out->fits[out->n]; /* unfit groups leave no gap */
         tcb_diag why;
-        st = tcb_fit_line(g->S, g->t, g->n, f, &why);
-        if (st != TCB_OK) {
-            char name[256];
-            tcb_fit_group_name(&g->key, name, sizeof name);
-            tcb_diag_set(d, st, "cannot fit %s (runs %s): %s", name, g->key.runs, why.msg);
-            break;
+        if (tcb_fit_line(g->S, g->t, g->n, f, &why) != TCB_OK) {
+            if (out->unfit++ == 0) {
+                char name[256];
+                tcb_fit_group_name(&g->key, name, sizeof name);
+                snprintf(out->unfit_why, sizeof out->unfit_why, "cannot fit %s (runs %s): %s",
+                         name, g->key.runs, why.msg);
+            }
+            memset(f, 0, sizeof *f);
+            continue;
         }
         memcpy(f->collective, g->key.collective, sizeof f->collective);
         memcpy(f->scope, g->key.scope, sizeof f->scope);
@@ -382,6 +385,8 @@ void tcb_fit_set_free(tcb_fit_set *set)
     free(set->fits);
     set->fits = NULL;
     set->n = 0;
+    set->unfit = 0;
+    set->unfit_why[0] = '\0';
 }
 
 const tcb_fit *tcb_fit_find(const tcb_fit_set *set, const char *collective, const char *scope,

@@ -63,6 +63,8 @@ typedef struct {
 typedef struct {
     tcb_fit *fits; /* n of them; owned by the set, freed by tcb_fit_set_free() */
     int n;
+    int unfit;          /* groups that could not be fit (one size, beta <= 0) */
+    char unfit_why[2048]; /* the first of them, named, and why */
 } tcb_fit_set;
 
 /* The pure fit of n points (S[i] bytes, t[i] seconds): weighted least squares
@@ -80,7 +82,9 @@ tcb_status tcb_fit_line(const double *S, const double *t, int n, tcb_fit *out, t
  * scope, dtype, group_ranks, backend) and fits each group. Every line must be
  * a result record of schema tcbench.result/1; one that is not gives
  * "FILE:LINE: not a result record: why". A group that cannot be fit (one
- * distinct size, beta <= 0) fails the load with a message naming the group.
+ * distinct size, beta <= 0) is left out and counted in out->unfit, the first
+ * one named in out->unfit_why: a run that measured one size of some scope
+ * still gives the fits of the others.
  * Returns TCB_OK with *out filled (the caller frees it with tcb_fit_set_free),
  * or TCB_ERR_CONFIG (bad or unreadable input) / TCB_ERR_RUNTIME (out of
  * memory) with d saying why and *out empty. */

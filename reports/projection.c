@@ -73,7 +73,7 @@ tcb_status tcb_project(const tcb_hw_inputs *hw, const tcb_model *m, double flops
         .tp_comm_s = one_tp * out->tp_allreduces,
         .dp_comm_s = dp,
         .overlap = s->f[TCB_SCN_OVERLAP].value,
-        .bubble = tcb_cost_bubble(s->pp, s->microbatches),
+        .bubble = tcb_cost_bubble(s->pp, s->microbatches, s->virtual_stages),
     };
     const double mfus[3] = {hw->mfu.low, hw->mfu.mid, hw->mfu.high};
     double at_scale[3];

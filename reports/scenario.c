@@ -33,8 +33,9 @@ static const struct {
 };
 
 static const char *const top_keys[] = {"name", "devices", "plan", "figures", NULL};
-static const char *const plan_keys[] = {"tp",  "pp",           "dp",     "cp", "microbatches",
-                                        "seq", "batch_tokens", "source", NULL};
+static const char *const plan_keys[] = {"tp",  "pp",           "dp",     "cp",
+                                        "microbatches", "virtual_stages", "seq",
+                                        "batch_tokens", "source", NULL};
 static const char *const figure_keys[] = {"value", "source", "assumed", NULL};
 
 static bool in_limits(int k, double v)
@@ -125,8 +126,8 @@ static tcb_status load_plan(const tcb_yaml_src *src, yaml_node_t *plan, tcb_scen
                             tcb_diag *d)
 {
     TCB_CHECK(tcb_yaml_check_map(src, plan, "the plan", plan_keys, d));
-    int *dst[] = {&s->tp, &s->pp, &s->dp, &s->cp, &s->microbatches};
-    for (int i = 0; i < 5; i++) {
+    int *dst[] = {&s->tp, &s->pp, &s->dp, &s->cp, &s->microbatches, &s->virtual_stages};
+    for (int i = 0; i < 6; i++) {
         yaml_node_t *n = tcb_yaml_map_get(src, plan, plan_keys[i]);
         *dst[i] = 1; /* an axis not given is not used */
         if (n != NULL)

@@ -41,6 +41,7 @@ typedef struct {
     int devices;            /* tp * pp * dp * cp */
     int tp, pp, dp, cp;     /* the parallelism plan */
     int microbatches;       /* per pipeline flush (1F1B) */
+    int virtual_stages;     /* interleaved 1F1B: model chunks per device; 1: plain */
     int seq;                /* sequence length T of training */
     double batch_tokens;    /* tokens per optimizer step, the whole cluster */
     char plan_source[200];

@@ -14,10 +14,13 @@ static void expect_rel(double got, double want, double tol, const char *what)
 
 Test(cost_model, pipeline_bubble_is_1f1b)
 {
-    cr_expect_float_eq(tcb_cost_bubble(1, 8), 0.0, 1e-15);
-    cr_expect_float_eq(tcb_cost_bubble(16, 1), 15.0 / 16.0, 1e-15);
-    cr_expect_float_eq(tcb_cost_bubble(16, 15), 0.5, 1e-15);  /* 15 / 30 */
-    cr_expect_float_eq(tcb_cost_bubble(4, 32), 3.0 / 35.0, 1e-15);
+    cr_expect_float_eq(tcb_cost_bubble(1, 8, 1), 0.0, 1e-15);
+    cr_expect_float_eq(tcb_cost_bubble(16, 1, 1), 15.0 / 16.0, 1e-15);
+    cr_expect_float_eq(tcb_cost_bubble(16, 15, 1), 0.5, 1e-15);  /* 15 / 30 */
+    cr_expect_float_eq(tcb_cost_bubble(4, 32, 1), 3.0 / 35.0, 1e-15);
+    /* interleaved, 4 virtual stages: the bubble time (p-1)/(v m) = 15/64 of
+     * the ideal step, so 15 / (64 + 15) of the whole */
+    cr_expect_float_eq(tcb_cost_bubble(16, 16, 4), 15.0 / 79.0, 1e-15);
 }
 
 Test(cost_model, step_time_and_mfu_at_scale)

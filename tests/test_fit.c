@@ -278,17 +278,19 @@ Test(fit, missing_results_file)
     cr_expect(strstr(d.msg, "no-such-run/results.jsonl: cannot open") != NULL, "%s", d.msg);
 }
 
-Test(fit, unfittable_group_named)
+Test(fit, unfittable_group_left_out_and_named)
 {
     const char *dirs[] = {FIX "one-size"};
     tcb_fit_set set;
     tcb_diag d = {{0}};
-    cr_expect_eq(tcb_fit_load(dirs, 1, &set, &d), TCB_ERR_CONFIG);
-    cr_expect(strstr(d.msg, "cannot fit allgather scope cross dtype bfloat16 ranks 2 backend "
-                            "mpi (runs fitfix-20261204T000000Z-dddd): only one distinct size") ==
-                  d.msg,
-              "%s", d.msg);
-    cr_expect_null(set.fits);
+    cr_assert_eq(tcb_fit_load(dirs, 1, &set, &d), TCB_OK, "%s", d.msg);
+    cr_expect_eq(set.n, 0);
+    cr_expect_eq(set.unfit, 1);
+    cr_expect(strstr(set.unfit_why, "cannot fit allgather scope cross dtype bfloat16 ranks 2 "
+                                    "backend mpi (runs fitfix-20261204T000000Z-dddd): only one "
+                                    "distinct size") == set.unfit_why,
+              "%s", set.unfit_why);
+    tcb_fit_set_free(&set);
 }
 
 Test(fit, time_is_alpha_plus_size_over_beta)

@@ -142,19 +142,6 @@ Test(ladder, older_generations_divide_by_ten)
     tcb_ladder_free(&l);
 }
 
-Test(ladder, gpt3_reference_line)
-{
-    tcb_ladder l = load_ok(NULL, 0);
-    const tcb_ladder_gen *g = find_ok(&l, "GPT-3");
-    cr_assert_eq(g->compute_flops, 3.14e23);
-    cr_assert_eq(g->tokens, 300e9);
-    cr_assert(strncmp(g->compute_source, "catalog: Brown et al. 2020", 26) == 0, "%s",
-              g->compute_source);
-    cr_assert(strncmp(g->shape_source, "assumed: ", 9) == 0, "%s", g->shape_source);
-    cr_assert_null(tcb_ladder_find(&l, "N-3"));
-    tcb_ladder_free(&l);
-}
-
 Test(ladder, factor_override)
 {
     tcb_ladder l = load_ok(NULL, 4);

@@ -29,6 +29,7 @@ static void setup(fixture *f)
     f->s.dp = 4;
     f->s.cp = 1;
     f->s.microbatches = 4;
+    f->s.virtual_stages = 1; /* plain 1F1B */
     f->s.seq = 8192;
     f->s.batch_tokens = 262144; /* 8192 x 4 replicas x 4 micro-batches x 2 sequences */
     f->hw = (tcb_hw_inputs){

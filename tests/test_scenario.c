@@ -22,6 +22,7 @@ Test(scenario, the_default_loads_with_a_source_for_every_figure)
     cr_expect_not(s.f[TCB_SCN_PUE].assumed);
     cr_expect_float_eq(s.f[TCB_SCN_GOODPUT].value, 0.90, 1e-12);
     cr_expect_eq(s.seq, 8192);
+    cr_expect_eq(s.virtual_stages, 4);
     cr_expect_float_eq(s.batch_tokens, 16777216.0, 0.5);
 }
 
@@ -65,7 +66,7 @@ Test(scenario, bad_files_name_file_line_column_and_what)
 {
     expect_error("  dp: 128\n", "  dp: 64\n",
                  ":7:3: the plan uses tp x pp x dp x cp = 8192 devices, not the 16384");
-    expect_error("    value: 1.1\n", "    value: 0.9\n", ":26:12: figure 'pue' must be >= 1, got 0.9");
+    expect_error("    value: 1.1\n", "    value: 0.9\n", ":29:12: figure 'pue' must be >= 1, got 0.9");
     expect_error("devices: 16384\n", "devices: many\n", ":5:10: devices must be a number, got many");
     expect_error("  batch_tokens: 16777216\n", "  batch_tokens: 1000000\n",
                  "batch_tokens 1000000 is not a whole multiple of seq x dp x microbatches = "

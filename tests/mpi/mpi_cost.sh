@@ -1,0 +1,49 @@
+# `tcbench cost` on a real run: the table on stdout, cost.json / cost.md /
+# cost.csv written, a measured row whose MFU names its run, catalog rows with
+# dollars, and bad inputs refused with one message and exit 2.
+. "$(dirname "$0")/lib.sh"
+
+run_status st "$MPIEXEC" -n 2 "$TCBENCH" run "$SUITES/cost-inputs.yaml" -o "$WORK/run" >/dev/null 2>&1
+expect_eq "input run exit status" "$st" 0
+
+run_status st "$TCBENCH" cost "$WORK/run" -o "$WORK/cost" >"$WORK/out" 2>"$WORK/err"
+[ "$st" -eq 0 ] || { cat "$WORK/err"; fail "cost exit $st"; }
+for f in cost.json cost.md cost.csv; do [ -s "$WORK/cost/$f" ] || fail "no $f"; done
+pass "cost.json, cost.md, cost.csv written"
+expect_eq "schema" "$("$CHECK" json "$WORK/cost/cost.json" schema)" '"tcbench.cost/1"'
+grep -q '^ H100 SXM  *N  ' "$WORK/out" || { cat "$WORK/out"; fail "no H100 row for N"; }
+pass "the table has an H100 row"
+
+# The measured device is the first row; its MFU names the run it came from.
+src=$("$CHECK" json "$WORK/cost/cost.json" cells.0.inputs.mfu_device.source)
+case "$src" in '"measured: run cost-inputs-'*) pass "measured MFU: $src" ;;
+    *) fail "first cell's MFU source: $src" ;; esac
+# A catalog row: assumed MFU, dollars from the catalog's prices.
+n=$("$CHECK" json "$WORK/cost/cost.json" cells | tr '{' '\n' | grep -c '"hardware"')
+found=0
+for ((i = 0; i < n; i++)); do
+    [ "$("$CHECK" json "$WORK/cost/cost.json" cells.$i.hardware)" == '"H100 SXM"' ] || continue
+    [ "$("$CHECK" json "$WORK/cost/cost.json" cells.$i.generation)" == '"N"' ] || continue
+    found=1
+    usd=$("$CHECK" json "$WORK/cost/cost.json" cells.$i.results.usd_ondemand.mid)
+    awk -v u="$usd" 'BEGIN { exit !(u > 1e6) }' || fail "H100 N on-demand dollars: $usd"
+    case "$("$CHECK" json "$WORK/cost/cost.json" cells.$i.inputs.mfu_device.source)" in
+        '"assumed:'*) pass "H100 N: assumed MFU, \$$usd on demand" ;;
+        *) fail "H100 MFU not flagged assumed" ;; esac
+done
+[ "$found" -eq 1 ] || fail "no H100 N cell in cost.json"
+expect_eq "cost.csv rows" "$(($(wc -l <"$WORK/cost/cost.csv") - 1))" "$n"
+
+# Bad inputs: one message, exit 2, nothing written.
+run_status st "$TCBENCH" cost "$WORK/nothing-here" -o "$WORK/c2" >/dev/null 2>"$WORK/err"
+expect_eq "missing run exit" "$st" 2
+grep -q "nothing-here: cannot read results.jsonl" "$WORK/err" || { cat "$WORK/err"; fail "message"; }
+[ ! -e "$WORK/c2" ] || fail "a missing run still wrote output"
+printf 'factor: 1\ngenerations:\n  - {name: N, shape_model: tiny-gpt}\n' >"$WORK/ladder.yaml"
+run_status st "$TCBENCH" cost "$WORK/run" --ladder "$WORK/ladder.yaml" -o "$WORK/c3" \
+    >/dev/null 2>"$WORK/err"
+expect_eq "bad ladder exit" "$st" 2
+grep -q "$WORK/ladder.yaml:1:" "$WORK/err" || { cat "$WORK/err"; fail "no file:line for the ladder"; }
+pass "bad ladder: $(head -1 "$WORK/err")"
+run_status st "$TCBENCH" cost "$WORK/run" --colour red >/dev/null 2>"$WORK/err"
+expect_eq "unknown option exit" "$st" 2
