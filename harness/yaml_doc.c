@@ -240,3 +240,14 @@ const char *tcb_yaml_join(const char *const *words, char *buf, size_t n)
         tcb_yaml_list_append(buf, n, words[i]);
     return buf;
 }
+
+tcb_status tcb_yaml_citation(const tcb_yaml_src *src, const yaml_node_t *v, const char *key,
+                             size_t max, tcb_diag *d)
+{
+    if (v->type != YAML_SCALAR_NODE || tcb_yaml_scalar(v)[0] == '\0')
+        return tcb_yaml_error(d, src, v, "source '%s' must be a non-empty citation, got %s", key,
+                              v->type == YAML_SCALAR_NODE ? "''" : tcb_yaml_node_kind(v));
+    if (strlen(tcb_yaml_scalar(v)) > max)
+        return tcb_yaml_error(d, src, v, "source '%s' is longer than %zu characters", key, max);
+    return TCB_OK;
+}

@@ -66,6 +66,11 @@ yaml_node_t *tcb_yaml_map_key(const tcb_yaml_src *src, yaml_node_t *map, const c
 tcb_status tcb_yaml_check_map(const tcb_yaml_src *src, yaml_node_t *node, const char *what,
                               const char *const *allowed, tcb_diag *d);
 
+/* Checks that v, the value of `sources: {key: v}`, is a citation: a
+ * non-empty scalar of at most max characters. TCB_ERR_CONFIG at v otherwise. */
+tcb_status tcb_yaml_citation(const tcb_yaml_src *src, const yaml_node_t *v, const char *key,
+                             size_t max, tcb_diag *d);
+
 /* Appends word to the ", "-separated list in buf (n bytes, NUL-terminated);
  * a list that does not fit ends in ", ..." (or "..." when even that does
  * not fit), so a message never cuts a name in half. */

@@ -81,12 +81,7 @@ static tcb_status check_sources(const tcb_yaml_src *f, yaml_node_t *owner, yaml_
         yaml_node_t *k = yaml_document_get_node(f->doc, p->key);
         yaml_node_t *v = yaml_document_get_node(f->doc, p->value);
         const char *key = tcb_yaml_scalar(k);
-        if (v->type != YAML_SCALAR_NODE || tcb_yaml_scalar(v)[0] == '\0')
-            return tcb_yaml_error(d, f, v, "source '%s' must be a non-empty citation, got %s", key,
-                                  v->type == YAML_SCALAR_NODE ? "''" : tcb_yaml_node_kind(v));
-        if (strlen(tcb_yaml_scalar(v)) > CITATION_MAX)
-            return tcb_yaml_error(d, f, v, "source '%s' is longer than %d characters", key,
-                                  CITATION_MAX);
+        TCB_CHECK(tcb_yaml_citation(f, v, key, CITATION_MAX, d));
         if (tcb_yaml_map_get(f, owner, key) == NULL)
             return tcb_yaml_error(d, f, k, "source for '%s', which %s does not give", key,
                                   owner == yaml_document_get_root_node(f->doc)

@@ -155,12 +155,7 @@ static tcb_status load_sources(const tcb_yaml_src *f, yaml_node_t *root,
         yaml_node_t *k = yaml_document_get_node(f->doc, p->key);
         yaml_node_t *v = yaml_document_get_node(f->doc, p->value);
         const char *key = tcb_yaml_scalar(k);
-        if (v->type != YAML_SCALAR_NODE || tcb_yaml_scalar(v)[0] == '\0')
-            return tcb_yaml_error(d, f, v, "source '%s' must be a non-empty citation, got %s", key,
-                                  v->type == YAML_SCALAR_NODE ? "''" : tcb_yaml_node_kind(v));
-        if (strlen(tcb_yaml_scalar(v)) >= TCB_MODEL_SOURCE_MAX)
-            return tcb_yaml_error(d, f, v, "source '%s' is longer than %d characters", key,
-                                  TCB_MODEL_SOURCE_MAX - 1);
+        TCB_CHECK(tcb_yaml_citation(f, v, key, TCB_MODEL_SOURCE_MAX - 1, d));
         for (int i = 0; i < F_COUNT; i++)
             if (strcmp(figures[i].key, key) == 0 && vals[i].value == NULL)
                 return tcb_yaml_error(d, f, k, "source for '%s', which this file does not give",
