@@ -139,20 +139,36 @@ typedef struct {
     char mfu_source[768], power_source[300];
 } cell;
 
-static void project_cell(const row *r, const tcb_ladder_gen *g, const tcb_scenario *s,
-                         const tcb_measurements *ms, const tcb_fit_set *fits, cell *c)
+/* A generation's shape model, read once for every row. */
+typedef struct {
+    tcb_status status;
+    tcb_model m;
+    tcb_shard stage; /* one pipeline stage at the scenario's tp */
+    char why[1024];
+} shape;
+
+static void load_shape(const tcb_ladder_gen *g, const tcb_scenario *s, shape *out)
+{
+    tcb_diag d = {{0}};
+    out->status = tcb_model_load(g->shape_model, &out->m, &d);
+    if (out->status == TCB_OK)
+        out->status = tcb_model_shard(&out->m, (out->m.layers + s->pp - 1) / s->pp, s->tp,
+                                      &out->stage, &d);
+    snprintf(out->why, sizeof out->why, "%s", d.msg);
+}
+
+static void project_cell(const row *r, const tcb_ladder_gen *g, const shape *sh,
+                         const tcb_scenario *s, const tcb_measurements *ms,
+                         const tcb_fit_set *fits, cell *c)
 {
     memset(c, 0, sizeof *c);
     tcb_diag d = {{0}};
-    tcb_model m;
-    tcb_shard stage;
-    c->status = tcb_model_load(g->shape_model, &m, &d);
-    if (c->status == TCB_OK)
-        c->status = tcb_model_shard(&m, (m.layers + s->pp - 1) / s->pp, s->tp, &stage, &d);
-    if (c->status != TCB_OK) {
-        snprintf(c->why, sizeof c->why, "%s", d.msg);
+    if ((c->status = sh->status) != TCB_OK) {
+        snprintf(c->why, sizeof c->why, "%s", sh->why);
         return;
     }
+    const tcb_model *m = &sh->m;
+    const tcb_shard stage = sh->stage;
     tcb_hw_inputs hw = {.peak_flops = r->peak_flops};
     const tcb_measurement *near =
         r->measured_as ? tcb_measurements_nearest(ms, r->measured_as,
@@ -196,7 +212,7 @@ static void project_cell(const row *r, const tcb_ladder_gen *g, const tcb_scenar
             hw.dp_fit = tcb_fit_find(fits, "allreduce", "world", s->dp);
     }
     c->mfu = hw.mfu;
-    c->status = tcb_project(&hw, &m, g->compute_flops, s, &c->p, &d);
+    c->status = tcb_project(&hw, m, g->compute_flops, s, &c->p, &d);
     if (c->status != TCB_OK)
         snprintf(c->why, sizeof c->why, "%s", d.msg);
 }
@@ -379,11 +395,23 @@ tcb_status tcb_cmd_cost(int argc, char **argv)
 
     row rows[MAX_ROWS];
     int nrows = collect_rows(&cat, &ms, rows, MAX_ROWS);
+    shape *shapes = calloc((size_t)lad.ngens, sizeof *shapes);
+    if (shapes == NULL) {
+        st = tcb_log_failure(TCB_ERR_RUNTIME, __FILE__, __LINE__, "calloc", "no memory");
+        goto out;
+    }
     char *md = NULL, *csv = NULL;
     size_t md_len = 0, csv_len = 0;
     FILE *mdf = open_memstream(&md, &md_len), *csvf = open_memstream(&csv, &csv_len);
     if (mdf == NULL || csvf == NULL) {
         st = tcb_log_failure(TCB_ERR_RUNTIME, __FILE__, __LINE__, "open_memstream", "no memory");
+        if (mdf != NULL)
+            fclose(mdf);
+        if (csvf != NULL)
+            fclose(csvf);
+        free(md);
+        free(csv);
+        free(shapes);
         goto out;
     }
     fprintf(csvf, "hardware,generation,flops,mfu_kind,mfu_at_scale,device_hours,days,mwh,"
@@ -399,16 +427,19 @@ tcb_status tcb_cmd_cost(int argc, char **argv)
     json_object_set_new(doc, "scenario", json_string(scn.path));
     json_object_set_new(doc, "ladder", json_string(lad.path));
     json_object_set_new(doc, "hardware_catalog", json_string(cat.path));
+    for (int g = 0; g < lad.ngens; g++)
+        load_shape(&lad.gens[g], &scn, &shapes[g]);
     for (int r = 0; r < nrows; r++) {
         for (int g = 0; g < lad.ngens; g++) {
             cell c;
-            project_cell(&rows[r], &lad.gens[g], &scn, &ms, &fits, &c);
+            project_cell(&rows[r], &lad.gens[g], &shapes[g], &scn, &ms, &fits, &c);
             table_line(stdout, false, &rows[r], &lad.gens[g], &c);
             table_line(mdf, true, &rows[r], &lad.gens[g], &c);
             csv_line(csvf, &rows[r], &lad.gens[g], &c);
             json_array_append_new(cells, cell_json(&rows[r], &lad.gens[g], &c));
         }
     }
+    free(shapes);
     json_object_set_new(doc, "cells", cells);
     fclose(mdf);
     fclose(csvf);
