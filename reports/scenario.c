@@ -8,10 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char *const tcb_scenario_keys[TCB_SCN_COUNT] = {
+const char *const tcb_scenario_keys[TCB_SCN_COUNT + 1] = {
     "overlap",       "goodput",         "pue",          "usd_per_kwh",
     "power_draw",    "server_power_factor", "server_cost_factor",
     "interconnect_share", "amortization_per_year", "assumed_mfu",
+    NULL, /* tcb_yaml_check_map reads up to it */
 };
 
 /* The interval each figure must lie in: lo <= v (lo < v when lo_open), and

@@ -32,8 +32,8 @@ enum {
     TCB_SCN_COUNT
 };
 
-/* The YAML keys of the figures, in the enum's order. */
-extern const char *const tcb_scenario_keys[TCB_SCN_COUNT];
+/* The YAML keys of the figures, in the enum's order, then NULL. */
+extern const char *const tcb_scenario_keys[TCB_SCN_COUNT + 1];
 
 typedef struct {
     char name[64];
