@@ -171,14 +171,15 @@ static void project_cell(const row *r, const tcb_ladder_gen *g, const shape *sh,
     const tcb_shard stage = sh->stage;
     tcb_hw_inputs hw = {.peak_flops = r->peak_flops};
     const tcb_measurement *near =
-        r->measured_as ? tcb_measurements_nearest(ms, r->measured_as,
+        r->measured_as ? tcb_measurements_nearest(ms, r->measured_as, g->shape_model, s->tp,
                                                   tcb_shard_flops_per_token(&stage, s->seq))
                        : NULL;
     if (near != NULL) {
         hw.mfu = near->mfu;
         char layers[32] = "all layers";
         if (near->layers > 0)
-            snprintf(layers, sizeof layers, "%d layers", near->layers);
+            snprintf(layers, sizeof layers, "%d layer%s", near->layers,
+                     near->layers == 1 ? "" : "s");
         snprintf(c->mfu_source, sizeof c->mfu_source,
                  "measured: run %s case %d (%s, %s, tp %d, T %d), nearest to %s's "
                  "per-device shapes",

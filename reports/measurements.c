@@ -111,9 +111,18 @@ void tcb_measurements_free(tcb_measurements *m)
 }
 
 const tcb_measurement *tcb_measurements_nearest(const tcb_measurements *m, const char *device,
+                                                const char *model, int tp,
                                                 double flops_per_token)
 {
     const tcb_measurement *best = NULL;
+    for (int i = 0; i < m->n; i++) {
+        const tcb_measurement *it = &m->items[i];
+        if (strcmp(it->device, device) == 0 && strcmp(it->model, model) == 0 && it->tp == tp &&
+            (best == NULL || it->seq > best->seq))
+            best = it;
+    }
+    if (best != NULL)
+        return best;
     double best_d = INFINITY;
     for (int i = 0; i < m->n; i++) {
         const tcb_measurement *it = &m->items[i];

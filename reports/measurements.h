@@ -33,9 +33,13 @@ tcb_status tcb_measurements_load(const char *const *run_dirs, int n, tcb_measure
                                  tcb_diag *d);
 void tcb_measurements_free(tcb_measurements *m);
 
-/* The measurement on `device` whose per-device FLOPs per token are nearest
- * (by ratio) to flops_per_token, or NULL when none ran on that device. */
+/* The measurement on `device` closest to the per-device shapes of `model`
+ * at tensor-parallel degree tp: a case of that model and tp (any layer
+ * slice: a slice's MFU stands for its stage's; the longest sequence wins),
+ * else the case whose per-device FLOPs per token are nearest (by ratio) to
+ * flops_per_token. NULL when nothing ran on that device. */
 const tcb_measurement *tcb_measurements_nearest(const tcb_measurements *m, const char *device,
+                                                const char *model, int tp,
                                                 double flops_per_token);
 
 #endif
