@@ -38,6 +38,7 @@ void tcb_usage(FILE *out)
             "usage: tcbench run SUITE.yaml [-o DIR] [--set KEY=VALUE]... [--dry-run]\n"
             "       tcbench topo [--json]\n"
             "       tcbench cost RUN_DIR... [--hardware F] [--ladder F] [--scenario F] [-o OUT]\n"
+            "       tcbench report RUN_DIR... [-o OUT]\n"
             "       tcbench list\n"
             "       tcbench version\n"
             "Launch run and topo with mpirun/srun for several ranks. Exit status: 0 ok,\n"

@@ -23,6 +23,10 @@ tcb_status tcb_cmd_list(void);
 /* tcbench cost RUN_DIR... [--hardware F] [--ladder F] [--scenario F] [-o OUT]
  * (reports/cost_cmd.c). No MPI: it reads files. */
 tcb_status tcb_cmd_cost(int argc, char **argv);
+
+/* tcbench report RUN_DIR... [-o OUT] (reports/report_cmd.c): report.md,
+ * report.html and CSV tables. No MPI: it reads files. */
+tcb_status tcb_cmd_report(int argc, char **argv);
 tcb_status tcb_cmd_version(void);
 
 void tcb_usage(FILE *out);
