@@ -90,24 +90,26 @@ tcb_status tcb_page_open(tcb_page *p, const char *title)
     return TCB_OK;
 }
 
+/* text, escaped for each, between the Markdown and the HTML wrappers. */
+static void both(tcb_page *p, const char *md_open, const char *md_close, const char *html_open,
+                 const char *html_close, const char *text)
+{
+    fputs(md_open, p->md);
+    tcb_md_escape(p->md, text);
+    fputs(md_close, p->md);
+    fputs(html_open, p->html);
+    tcb_html_escape(p->html, text);
+    fputs(html_close, p->html);
+}
+
 void tcb_page_section(tcb_page *p, const char *title)
 {
-    fputs("\n## ", p->md);
-    tcb_md_escape(p->md, title);
-    fputs("\n", p->md);
-    fputs("<h2>", p->html);
-    tcb_html_escape(p->html, title);
-    fputs("</h2>\n", p->html);
+    both(p, "\n## ", "\n", "<h2>", "</h2>\n", title);
 }
 
 void tcb_page_note(tcb_page *p, const char *text)
 {
-    fputs("\n", p->md);
-    tcb_md_escape(p->md, text);
-    fputs("\n", p->md);
-    fputs("<p class=\"note\">", p->html);
-    tcb_html_escape(p->html, text);
-    fputs("</p>\n", p->html);
+    both(p, "\n", "\n", "<p class=\"note\">", "</p>\n", text);
 }
 
 void tcb_page_list(tcb_page *p, bool open)
@@ -118,12 +120,7 @@ void tcb_page_list(tcb_page *p, bool open)
 
 void tcb_page_item(tcb_page *p, const char *text)
 {
-    fputs("<li>", p->html);
-    tcb_html_escape(p->html, text);
-    fputs("</li>\n", p->html);
-    fputs("- ", p->md);
-    tcb_md_escape(p->md, text);
-    fputs("\n", p->md);
+    both(p, "- ", "\n", "<li>", "</li>\n", text);
 }
 
 static void close_streams(tcb_page *p)
