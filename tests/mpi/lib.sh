@@ -13,6 +13,12 @@ export OMPI_MCA_rmaps_base_oversubscribe=1
 fail() { echo "FAIL: $*" >&2; exit 1; }
 pass() { echo "ok: $*"; }
 
+# has PATTERN: some line of stdin matches PATTERN (grep -e). It reads stdin
+# to the end: `grep -q` stops at the first match, and under pipefail the
+# writer it leaves, killed by SIGPIPE, fails the pipeline when it happens to
+# still be writing.
+has() { local text; text=$(cat); grep -q -e "$1" <<<"$text"; }
+
 # expect_eq WHAT GOT WANT
 expect_eq() { [ "$2" == "$3" ] || fail "$1: got '$2', want '$3'"; pass "$1 = $3"; }
 

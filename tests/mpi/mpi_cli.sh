@@ -35,8 +35,8 @@ for word in collective sleep mpi allreduce bfloat16 topology; do
     grep -q "$word" "$WORK/list" || fail "list lacks $word"
 done
 pass "list names workloads, backends, collectors"
-"$TCBENCH" version | grep -q '^tcbench [0-9]' || fail "version"
-"$TCBENCH" version | grep -q '^MPI ' || fail "version lacks MPI"
+"$TCBENCH" version | has '^tcbench [0-9]' || fail "version"
+"$TCBENCH" version | has '^MPI ' || fail "version lacks MPI"
 pass "version"
 
 run_status st "$MPIEXEC" -n 2 "$TCBENCH" topo >"$WORK/topo" 2>"$WORK/err" || true

@@ -40,20 +40,20 @@ for ((i = 0; i < expected; i++)); do
         tf=$("$CHECK" field "$r" $i metrics.tflops)
         best=$("$CHECK" field "$r" $i metrics.best_tflops_so_far)
         awk -v a="$tf" -v b="$best" 'BEGIN { exit !(b >= a) }' || fail "case $i best $best < $tf"
-        "$CHECK" field "$r" $i sources.peak_tflops | grep -q '^"\(derived\|catalog\): ' \
+        "$CHECK" field "$r" $i sources.peak_tflops | has '^"\(derived\|catalog\): ' \
             || fail "case $i: peak_tflops has no source"
     fi
 done
 pass "every metric present and positive"
 
 # The flush case times the product alone and says so.
-flushed=$(grep -n '"flush":true' "$r" | head -1 | cut -d: -f1)
+flushed=$(grep -n -m1 '"flush":true' "$r" | cut -d: -f1)
 [ -n "$flushed" ] || fail "no flush case"
 positive "flush_s" "$("$CHECK" field "$r" $((flushed - 1)) metrics.flush_s)"
 positive "gemm_s" "$("$CHECK" field "$r" $((flushed - 1)) metrics.gemm_s)"
 # 1 MiB arrays are under 4x any LLC: flagged.
-first_membw=$(grep -n '"workload":"membw"' "$r" | head -1 | cut -d: -f1)
-"$CHECK" field "$r" $((first_membw - 1)) sources.llc_multiple | grep -q '^"assumed: buffers only' \
+first_membw=$(grep -n -m1 '"workload":"membw"' "$r" | cut -d: -f1)
+"$CHECK" field "$r" $((first_membw - 1)) sources.llc_multiple | has '^"assumed: buffers only' \
     || fail "small membw arrays not flagged"
 pass "flush timed apart, small arrays flagged"
 

@@ -17,5 +17,5 @@ n=$("$CHECK" lines "$dir/results.jsonl") || fail "a line of results.jsonl does n
 pass "$n whole records after SIGKILL"
 expect_eq "run.json finished" "$("$CHECK" json "$dir/run.json" finished)" false
 expect_eq "run.json end time" "$("$CHECK" json "$dir/run.json" end_utc)" null
-ls -a "$dir" | grep -q '\.tmp\.' && fail "a temporary file was left behind"
+ls -a "$dir" | has '\.tmp\.' && fail "a temporary file was left behind"
 pass "no temporary files"

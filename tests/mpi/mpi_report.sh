@@ -33,7 +33,7 @@ for s in Collectives GEMM Transformer "Cost per generation"; do
     [ "$n" -ge 1 ] || fail "section $s has no chart"
     pass "section $s: $n chart(s)"
 done
-section "Energy" | grep -q 'no energy measured' || fail "the energy section does not say none"
+section "Energy" | has 'no energy measured' || fail "the energy section does not say none"
 pass "energy: no energy measured"
 
 # One line per allreduce size (1KiB, 8KiB, 64KiB, 512KiB), one series.
@@ -45,8 +45,8 @@ pass "gemm shape 128x256x64 in the table"
 grep -q '^tiny-gpt #5,tiny-gpt,all,1,2,16,' "$WORK/rep/report_transformer.csv" \
     || fail "transformer.csv: $(cat "$WORK/rep/report_transformer.csv")"
 pass "tiny-gpt case in the transformer table"
-section "Cost per generation" | grep -q '<text[^>]*>H100 SXM</text>' || fail "no H100 SXM series"
-section "Cost per generation" | grep -q '<polygon class="band"' || fail "no shaded band"
+section "Cost per generation" | has '<text[^>]*>H100 SXM</text>' || fail "no H100 SXM series"
+section "Cost per generation" | has '<polygon class="band"' || fail "no shaded band"
 pass "cost chart: H100 SXM line with a band"
 
 grep -q 'report&lt;&amp;&gt;&quot;inputs' "$html" || fail "the suite's name is not escaped"
