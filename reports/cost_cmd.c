@@ -74,20 +74,6 @@ typedef struct {
     char peak_source[300];
 } row;
 
-static tcb_range range_of(const tcb_hw_device *dev, const char *key)
-{
-    const tcb_hw_figure *f = dev != NULL ? tcb_hardware_figure(dev, key) : NULL;
-    tcb_range r = {0, 0, 0};
-    if (f != NULL)
-        r.mid = tcb_hardware_range(f, &r.low, &r.high);
-    return r;
-}
-
-static double value_of(const tcb_hw_device *dev, const char *key)
-{
-    return range_of(dev, key).mid;
-}
-
 /* Devices measured in the runs first (matched to the catalog where it knows
  * them), then every catalog accelerator. */
 static int collect_rows(const tcb_hardware *cat, const tcb_measurements *ms, row *rows, int max)
@@ -191,18 +177,10 @@ static void project_cell(const row *r, const tcb_ladder_gen *g, const shape *sh,
         snprintf(c->mfu_source, sizeof c->mfu_source, "assumed: %s",
                  s->f[TCB_SCN_ASSUMED_MFU].source);
     }
-    double tdp = value_of(r->dev, "tdp_w");
-    hw.power_w = tdp * s->f[TCB_SCN_POWER_DRAW].value;
+    tcb_hw_inputs_from_catalog(r->dev, s, &hw);
     snprintf(c->power_source, sizeof c->power_source,
-             tdp > 0 ? "assumed: catalog TDP x the scenario's power_draw (no energy measured)"
-                     : "unknown: no TDP in the catalog, no energy measured");
-    hw.server_power_factor = value_of(r->dev, "server_power_factor");
-    hw.server_cost_factor = value_of(r->dev, "server_cost_factor");
-    hw.rent_ondemand = range_of(r->dev, "cloud_ondemand_usd_per_hour");
-    hw.rent_committed = range_of(r->dev, "cloud_committed_usd_per_hour");
-    hw.price_usd = range_of(r->dev, "price_usd");
-    hw.scaleup_Bps = value_of(r->dev, "scaleup_gbps") * 1e9 / 2;      /* per direction */
-    hw.scaleout_Bps = value_of(r->dev, "scaleout_gbitps") * 1e9 / 8;  /* bits to bytes */
+             hw.power_w > 0 ? "assumed: catalog TDP x the scenario's power_draw (no energy measured)"
+                            : "unknown: no TDP in the catalog, no energy measured");
     if (r->measured_as != NULL) {
         /* On one node the world scope is the node scope. */
         hw.tp_fit = tcb_fit_find(fits, "allreduce", "node", s->tp);

@@ -27,6 +27,30 @@ static tcb_status allreduce_s(const tcb_fit *fit, double Bps, double bytes, int 
                         axis, n);
 }
 
+static tcb_range catalog_range(const tcb_hw_device *dev, const char *key)
+{
+    const tcb_hw_figure *f = dev != NULL ? tcb_hardware_figure(dev, key) : NULL;
+    tcb_range r = {0, 0, 0};
+    if (f != NULL)
+        r.mid = tcb_hardware_range(f, &r.low, &r.high);
+    return r;
+}
+
+void tcb_hw_inputs_from_catalog(const tcb_hw_device *dev, const tcb_scenario *s,
+                                tcb_hw_inputs *hw)
+{
+    hw->power_w = catalog_range(dev, "tdp_w").mid * s->f[TCB_SCN_POWER_DRAW].value;
+    hw->server_power_factor = catalog_range(dev, "server_power_factor").mid;
+    hw->server_cost_factor = catalog_range(dev, "server_cost_factor").mid;
+    hw->rent_ondemand = catalog_range(dev, "cloud_ondemand_usd_per_hour");
+    hw->rent_committed = catalog_range(dev, "cloud_committed_usd_per_hour");
+    hw->price_usd = catalog_range(dev, "price_usd");
+    /* scaleup_gbps counts both directions (NVLink's 900 GB/s is 450 each
+     * way); scale-out is quoted in Gbit/s per direction. */
+    hw->scaleup_Bps = catalog_range(dev, "scaleup_gbps").mid * 1e9 / 2;
+    hw->scaleout_Bps = catalog_range(dev, "scaleout_gbitps").mid * 1e9 / 8;
+}
+
 /* The step at one per-device MFU: compute from it, communication as given. */
 static tcb_cost_step step_at(const tcb_cost_step *comm, double flops_per_device_step,
                              double peak, double mfu)

@@ -9,6 +9,7 @@
 
 #include "cost_model.h"
 #include "fit.h"
+#include "hardware.h"
 #include "model.h"
 #include "scenario.h"
 #include "tcb_error.h"
@@ -38,6 +39,14 @@ typedef struct {
     tcb_cost_result ondemand;    /* usd_rent at on-demand prices */
     tcb_cost_result committed;   /* usd_rent at committed prices */
 } tcb_projection;
+
+/* The catalog's figures of dev (NULL: none) into hw: power (TDP x the
+ * scenario's power_draw, flagged assumed by the caller: no energy is
+ * measured), the server factors, rents, purchase price and the scale-up and
+ * scale-out bandwidths per direction. peak_flops, mfu and the fits are left
+ * as they were. */
+void tcb_hw_inputs_from_catalog(const tcb_hw_device *dev, const tcb_scenario *s,
+                                tcb_hw_inputs *hw);
 
 /* Bytes on the wire: activations and gradients travel in bf16 (2 bytes),
  * as in the Llama 3 and Megatron-LM recipes the scenario follows. */

@@ -78,7 +78,10 @@ static tcb_status text_at(const tcb_yaml_src *src, yaml_node_t *n, const char *w
 {
     if (n == NULL || n->type != YAML_SCALAR_NODE || tcb_yaml_scalar(n)[0] == '\0')
         return tcb_yaml_error(d, src, n, "%s must be a non-empty text", what);
-    snprintf(buf, size, "%s", tcb_yaml_scalar(n));
+    const char *text = tcb_yaml_scalar(n);
+    if (strlen(text) >= size) /* cut, a citation would mislead */
+        return tcb_yaml_error(d, src, n, "%s is longer than %zu characters", what, size - 1);
+    memcpy(buf, text, strlen(text) + 1);
     return TCB_OK;
 }
 
@@ -112,7 +115,9 @@ static tcb_status load_figure(const tcb_yaml_src *src, yaml_node_t *node, int k,
         return tcb_yaml_error(d, src, v, "%s must be %s, got %s", what, range,
                               tcb_yaml_scalar(v));
     }
-    TCB_CHECK(text_at(src, s, "its source", f->source, sizeof f->source, d));
+    char what_source[112];
+    snprintf(what_source, sizeof what_source, "%s source", what);
+    TCB_CHECK(text_at(src, s, what_source, f->source, sizeof f->source, d));
     f->assumed = false;
     if (a != NULL) {
         const char *t = a->type == YAML_SCALAR_NODE ? tcb_yaml_scalar(a) : "";

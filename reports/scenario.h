@@ -13,7 +13,7 @@
 /* One number of the scenario and where it comes from. */
 typedef struct {
     double value;
-    char source[200];  /* required */
+    char source[400];  /* required */
     bool assumed;      /* a judgement, not a published figure: flagged in reports */
 } tcb_scenario_figure;
 
@@ -44,7 +44,7 @@ typedef struct {
     int virtual_stages;     /* interleaved 1F1B: model chunks per device; 1: plain */
     int seq;                /* sequence length T of training */
     double batch_tokens;    /* tokens per optimizer step, the whole cluster */
-    char plan_source[200];
+    char plan_source[400];
     tcb_scenario_figure f[TCB_SCN_COUNT];
 } tcb_scenario;
 

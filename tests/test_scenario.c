@@ -77,4 +77,10 @@ Test(scenario, bad_files_name_file_line_column_and_what)
                  "unknown key 'colour'");
     expect_error("    source: \"Epoch AI (2024): cluster interconnect 19% of hardware cost\"\n", "",
                  "figure 'interconnect_share' needs 'source'");
+    char longer[600];
+    snprintf(longer, sizeof longer, "    source: \"%0500d\"\n", 0);
+    expect_error("    source: \"Epoch AI, The rising costs of training frontier AI models (2024): "
+                 "PUE 1.1 for hyperscalers\"\n",
+                 longer,
+                 ":30:13: figure 'pue' source is longer than 399 characters");
 }
