@@ -8,8 +8,10 @@
 #include "commands.h"
 #include "fit.h"
 #include "hardware.h"
+#include "html.h"
 #include "ladder.h"
 #include "measurements.h"
+#include "notes.h"
 #include "projection.h"
 #include "record.h"
 #include "results.h"
@@ -76,7 +78,8 @@ typedef struct {
 
 /* Devices measured in the runs first (matched to the catalog where it knows
  * them), then every catalog accelerator. */
-static int collect_rows(const tcb_hardware *cat, const tcb_measurements *ms, row *rows, int max)
+static int collect_rows(const tcb_hardware *cat, const tcb_measurements *ms, row *rows, int max,
+                        tcb_notes *notes)
 {
     int n = 0;
     for (int i = 0; i < ms->n && n < max; i++) {
@@ -91,6 +94,9 @@ static int collect_rows(const tcb_hardware *cat, const tcb_measurements *ms, row
         r->dev = tcb_hardware_find(cat, m->device);
         r->measured_as = m->device;
         snprintf(r->name, sizeof r->name, "%s", m->device);
+        if (r->dev == NULL)
+            tcb_notes_add(notes, r->name, "not in the hardware catalog (%s), so no prices, TDP "
+                          "or bandwidths", cat->path);
         r->peak_flops = m->peak_tflops * 1e12;
         snprintf(r->peak_source, sizeof r->peak_source, "%s", m->peak_source);
     }
@@ -145,7 +151,7 @@ static void load_shape(const tcb_ladder_gen *g, const tcb_scenario *s, shape *ou
 
 static void project_cell(const row *r, const tcb_ladder_gen *g, const shape *sh,
                          const tcb_scenario *s, const tcb_measurements *ms,
-                         const tcb_fit_set *fits, cell *c)
+                         const tcb_fit_set *fits, tcb_notes *notes, cell *c)
 {
     memset(c, 0, sizeof *c);
     tcb_diag d = {{0}};
@@ -176,11 +182,28 @@ static void project_cell(const row *r, const tcb_ladder_gen *g, const shape *sh,
         c->mfu_assumed = true;
         snprintf(c->mfu_source, sizeof c->mfu_source, "assumed: %s",
                  s->f[TCB_SCN_ASSUMED_MFU].source);
+        tcb_notes_add(notes, r->name, "MFU assumed (marked a) as the scenario's assumed_mfu, %g "
+                      "per device, since no transformer case was measured",
+                      s->f[TCB_SCN_ASSUMED_MFU].value);
     }
     tcb_hw_inputs_from_catalog(r->dev, s, &hw);
     snprintf(c->power_source, sizeof c->power_source,
              hw.power_w > 0 ? "assumed: catalog TDP x the scenario's power_draw (no energy measured)"
                             : "unknown: no TDP in the catalog, no energy measured");
+    if (hw.power_w > 0)
+        tcb_notes_add(notes, r->name, "power assumed as catalog TDP x the scenario's "
+                      "power_draw of %g, since no energy was measured", s->f[TCB_SCN_POWER_DRAW].value);
+    else
+        tcb_notes_add(notes, r->name, "no TDP in the catalog and no energy measured, so no "
+                      "MWh and no electricity in owned dollars");
+    if (!(hw.rent_ondemand.mid > 0))
+        tcb_notes_add(notes, r->name, "no on-demand price in the catalog, so no on-demand "
+                      "dollars");
+    if (!(hw.rent_committed.mid > 0))
+        tcb_notes_add(notes, r->name, "no committed-use price in the catalog, so no "
+                      "committed dollars");
+    if (!(hw.price_usd.mid > 0))
+        tcb_notes_add(notes, r->name, "no purchase price in the catalog, so no owned dollars");
     if (r->measured_as != NULL) {
         /* On one node the world scope is the node scope. */
         hw.tp_fit = tcb_fit_find(fits, "allreduce", "node", s->tp);
@@ -190,10 +213,16 @@ static void project_cell(const row *r, const tcb_ladder_gen *g, const shape *sh,
         if (hw.dp_fit == NULL)
             hw.dp_fit = tcb_fit_find(fits, "allreduce", "world", s->dp);
     }
+    if (hw.tp_fit == NULL && hw.dp_fit == NULL && hw.scaleup_Bps > 0 && hw.scaleout_Bps > 0)
+        tcb_notes_add(notes, r->name, "communication from the catalog's scale-up and scale-out "
+                      "bandwidths (latency left out), since no collective was measured");
     c->mfu = hw.mfu;
     c->status = tcb_project(&hw, m, g->compute_flops, s, &c->p, &d);
     if (c->status != TCB_OK)
         snprintf(c->why, sizeof c->why, "%s", d.msg);
+    else if (c->p.comm_extrapolated)
+        tcb_notes_add(notes, r->name, "a measured collective fit used at another group size "
+                      "(marked x)");
 }
 
 /* ---- output ---------------------------------------------------------------- */
@@ -270,7 +299,6 @@ static const char *money(double v, char *buf, size_t n)
 static void table_line(FILE *out, bool md, const row *r, const tcb_ladder_gen *g, const cell *c)
 {
     char h[32], dy[32], e[32], od[32], cm[32], ow[32];
-    const char *sep = md ? " | " : " ";
     if (c->status != TCB_OK) {
         fprintf(out, md ? "| %s | %s | not projected: %s |\n" : " %-26s %-6s not projected: %s\n",
                 r->name, g->name, c->why);
@@ -288,7 +316,6 @@ static void table_line(FILE *out, bool md, const row *r, const tcb_ladder_gen *g
             money(p->ondemand.usd_rent.mid, od, sizeof od),
             money(p->committed.usd_rent.mid, cm, sizeof cm),
             money(p->ondemand.usd_own.mid, ow, sizeof ow));
-    (void)sep;
 }
 
 static void table_header(FILE *out, bool md, const tcb_scenario *s)
@@ -311,16 +338,31 @@ static void table_header(FILE *out, bool md, const tcb_scenario *s)
             "MFU@sc", "dev-h", "days", "MWh", "$ondemand", "$committed", "$owned");
 }
 
+/* A CSV number: empty for none (a cell not projected, a price of 0). */
+static void csv_num(FILE *out, double v)
+{
+    if (isfinite(v) && v > 0)
+        fprintf(out, ",%.6g", v);
+    else
+        fputc(',', out);
+}
+
 static void csv_line(FILE *out, const row *r, const tcb_ladder_gen *g, const cell *c)
 {
     const tcb_projection *p = &c->p;
     bool ok = c->status == TCB_OK;
-    fprintf(out, "\"%s\",\"%s\",%.6g,%s,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g\n", r->name, g->name,
-            g->compute_flops, c->mfu_assumed ? "assumed" : "measured",
-            ok ? p->mfu_at_scale.mid : NAN, ok ? p->ondemand.device_hours.mid : NAN,
-            ok ? p->ondemand.days.mid : NAN, ok ? p->ondemand.mwh.mid : NAN,
-            ok ? p->ondemand.usd_rent.mid : NAN, ok ? p->committed.usd_rent.mid : NAN,
-            ok ? p->ondemand.usd_own.mid : NAN);
+    tcb_csv_field(out, r->name);
+    fputc(',', out);
+    tcb_csv_field(out, g->name);
+    csv_num(out, g->compute_flops);
+    fprintf(out, ",%s", c->mfu_assumed ? "assumed" : "measured");
+    const double v[] = {p->mfu_at_scale.mid,   p->ondemand.device_hours.mid,
+                        p->ondemand.days.mid,  p->ondemand.mwh.mid,
+                        p->ondemand.usd_rent.mid, p->committed.usd_rent.mid,
+                        p->ondemand.usd_own.mid};
+    for (size_t i = 0; i < sizeof v / sizeof v[0]; i++)
+        csv_num(out, ok ? v[i] : NAN);
+    fputc('\n', out);
 }
 
 /* ---- the command ------------------------------------------------------------ */
@@ -354,6 +396,7 @@ tcb_status tcb_cmd_cost(int argc, char **argv)
     tcb_scenario scn;
     tcb_measurements ms = {0};
     tcb_fit_set fits = {0};
+    tcb_notes *notes = NULL; /* 60 kB: off the stack */
     tcb_status st = tcb_hardware_load(o.hardware, &cat, &d);
     if (st == TCB_OK)
         st = tcb_ladder_load(o.ladder, 0, &lad, &d);
@@ -365,15 +408,23 @@ tcb_status tcb_cmd_cost(int argc, char **argv)
         tcb_log_error("cost: %s", d.msg);
         goto out;
     }
+    notes = calloc(1, sizeof *notes);
+    if (notes == NULL) {
+        st = tcb_log_failure(TCB_ERR_RUNTIME, __FILE__, __LINE__, "calloc", "no memory");
+        goto out;
+    }
     if (tcb_fit_load(o.runs, o.nruns, &fits, &d) != TCB_OK)
-        fprintf(stderr, "tcbench: cost: no collective fits from these runs (%s); "
-                        "catalog bandwidths only\n", d.msg);
+        tcb_notes_add(notes, NULL, "no collective fit from these runs (%s): a measured device "
+                      "uses its catalog bandwidths where it has them", d.msg);
+    else if (fits.n == 0 && fits.unfit == 0)
+        tcb_notes_add(notes, NULL, "no collective fit from these runs (no collective measured): "
+                      "a measured device uses its catalog bandwidths where it has them");
     else if (fits.unfit > 0)
-        fprintf(stderr, "tcbench: cost: %d collective group(s) left out of the fits; the "
-                        "first: %s\n", fits.unfit, fits.unfit_why);
+        tcb_notes_add(notes, NULL, "%d collective group(s) left out of the fits; the first: %s",
+                      fits.unfit, fits.unfit_why);
 
     row rows[MAX_ROWS];
-    int nrows = collect_rows(&cat, &ms, rows, MAX_ROWS);
+    int nrows = collect_rows(&cat, &ms, rows, MAX_ROWS, notes);
     shape *shapes = calloc((size_t)lad.ngens, sizeof *shapes);
     if (shapes == NULL) {
         st = tcb_log_failure(TCB_ERR_RUNTIME, __FILE__, __LINE__, "calloc", "no memory");
@@ -411,7 +462,7 @@ tcb_status tcb_cmd_cost(int argc, char **argv)
     for (int r = 0; r < nrows; r++) {
         for (int g = 0; g < lad.ngens; g++) {
             cell c;
-            project_cell(&rows[r], &lad.gens[g], &shapes[g], &scn, &ms, &fits, &c);
+            project_cell(&rows[r], &lad.gens[g], &shapes[g], &scn, &ms, &fits, notes, &c);
             table_line(stdout, false, &rows[r], &lad.gens[g], &c);
             table_line(mdf, true, &rows[r], &lad.gens[g], &c);
             csv_line(csvf, &rows[r], &lad.gens[g], &c);
@@ -420,6 +471,11 @@ tcb_status tcb_cmd_cost(int argc, char **argv)
     }
     free(shapes);
     json_object_set_new(doc, "cells", cells);
+    json_object_set_new(doc, "notes", tcb_notes_json(notes));
+    printf("#\n# assumed or missing:\n");
+    tcb_notes_write(notes, stdout, "#   ");
+    fprintf(mdf, "\n## Assumed or missing\n\n");
+    tcb_notes_write_md(notes, mdf);
     fclose(mdf);
     fclose(csvf);
     char dir[1024];
@@ -431,6 +487,7 @@ tcb_status tcb_cmd_cost(int argc, char **argv)
     free(md);
     free(csv);
 out:
+    free(notes);
     tcb_fit_set_free(&fits);
     tcb_measurements_free(&ms);
     tcb_ladder_free(&lad);

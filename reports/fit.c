@@ -374,7 +374,8 @@ tcb_status tcb_fit_load(const char *const *run_dirs, int n, tcb_fit_set *out, tc
         tcb_fit_set_free(out);
         return st;
     }
-    qsort(out->fits, (size_t)out->n, sizeof *out->fits, key_cmp);
+    if (out->n > 1) /* no fits: out->fits may be NULL, which qsort must not see */
+        qsort(out->fits, (size_t)out->n, sizeof *out->fits, key_cmp);
     return TCB_OK;
 }
 

@@ -443,6 +443,30 @@ static json_t *dollars(json_t *cell, bool owned)
     return at(cell, owned ? "results.usd_own" : "results.usd_ondemand");
 }
 
+/* cost.json's notes: what the table assumed or could not find, and where. */
+static void cost_notes(tcb_page *o, json_t *notes)
+{
+    if (json_array_size(notes) == 0)
+        return;
+    tcb_page_note(o, "Assumed or missing:");
+    tcb_page_list(o, true);
+    size_t i;
+    json_t *n;
+    json_array_foreach(notes, i, n) {
+        char item[4096];
+        int len = snprintf(item, sizeof item, "%s", str(n, "note"));
+        size_t r;
+        json_t *row;
+        json_array_foreach(json_object_get(n, "rows"), r, row) {
+            if (len >= 0 && (size_t)len < sizeof item)
+                len += snprintf(item + len, sizeof item - (size_t)len, "%s%s", r ? ", " : ": ",
+                                json_is_string(row) ? json_string_value(row) : "?");
+        }
+        tcb_page_item(o, item);
+    }
+    tcb_page_list(o, false);
+}
+
 static void cost_section(tcb_page *o, const cost_data *cd)
 {
     if (cd->doc == NULL)
@@ -546,6 +570,7 @@ static void cost_section(tcb_page *o, const cost_data *cd)
         }
         tcb_page_list(o, false);
     }
+    cost_notes(o, json_object_get(cd->doc, "notes"));
 }
 
 /* ---- the command ------------------------------------------------------------- */
@@ -616,7 +641,8 @@ tcb_status tcb_cmd_report(int argc, char **argv)
             cost_section(&o, &cd);
             st = tcb_page_write(&o, out);
             if (st == TCB_OK)
-                printf("# report.md, report.html and %d CSV table(s) in %s\n", o.ncsv, out);
+                printf("# report: %s/report.html (report.md and %d CSV table(s) beside it)\n",
+                       out, o.ncsv);
             tcb_page_free(&o);
         }
     }

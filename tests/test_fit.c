@@ -5,6 +5,7 @@
 #include "fit.h"
 
 #include <criterion/criterion.h>
+#include <unistd.h>
 #include <gsl/gsl_rng.h>
 #include <math.h>
 #include <stdio.h>
@@ -276,6 +277,28 @@ Test(fit, missing_results_file)
     tcb_diag d = {{0}};
     cr_expect_eq(tcb_fit_load(dirs, 1, &set, &d), TCB_ERR_CONFIG);
     cr_expect(strstr(d.msg, "no-such-run/results.jsonl: cannot open") != NULL, "%s", d.msg);
+}
+
+Test(fit, a_run_without_collectives_has_no_fits)
+{
+    /* A run of other workloads only (here: none at all) is not an error:
+     * the set is empty and the cost model falls back to the catalog. */
+    char dir[] = "/tmp/tcb_test_fit_XXXXXX", path[64];
+    cr_assert_not_null(mkdtemp(dir));
+    snprintf(path, sizeof path, "%s/results.jsonl", dir);
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f);
+    fclose(f);
+    const char *dirs[] = {dir};
+    tcb_fit_set set;
+    tcb_diag d = {{0}};
+    cr_expect_eq(tcb_fit_load(dirs, 1, &set, &d), TCB_OK, "%s", d.msg);
+    cr_expect_eq(set.n, 0);
+    cr_expect_eq(set.unfit, 0);
+    cr_expect_null(tcb_fit_find(&set, "allreduce", "node", 8));
+    tcb_fit_set_free(&set);
+    unlink(path);
+    rmdir(dir);
 }
 
 Test(fit, unfittable_group_left_out_and_named)

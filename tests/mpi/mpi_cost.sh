@@ -34,6 +34,32 @@ done
 [ "$found" -eq 1 ] || fail "no H100 N cell in cost.json"
 expect_eq "cost.csv rows" "$(($(wc -l <"$WORK/cost/cost.csv") - 1))" "$n"
 
+# What was assumed or missing is said after the table, with the rows it
+# applies to, and kept in cost.md and cost.json.
+grep -q '^#   MFU assumed (marked a) as the scenario.s assumed_mfu, [0-9.]* per device, .*H100 SXM' \
+    "$WORK/out" || { cat "$WORK/out"; fail "no note on the assumed MFU"; }
+grep -q '^#   power assumed as catalog TDP x .*H100 SXM' "$WORK/out" || fail "no note on power"
+grep -q '^- no on-demand price in the catalog, so no on-demand dollars: .*B200' \
+    "$WORK/cost/cost.md" || fail "cost.md lacks the price note"
+expect_eq "notes in cost.json" \
+    "$("$CHECK" json "$WORK/cost/cost.json" notes | grep -o '"note"' | wc -l)" \
+    "$(grep -c '^#   ' "$WORK/out")"
+pass "assumed and missing figures noted"
+
+# A device the catalog does not know, in a run with no collectives: the note
+# names what is missing, and its cells say why they are not projected.
+mkdir "$WORK/bare"
+grep -v '"workload":"collective"' "$WORK/run/results.jsonl" |
+    sed 's/"device":"[^"]*"/"device":"Imaginary CPU 9000 (1 thread)"/' >"$WORK/bare/results.jsonl"
+run_status st "$TCBENCH" cost "$WORK/bare" >"$WORK/out" 2>"$WORK/err"
+[ "$st" -eq 0 ] || { cat "$WORK/err"; fail "cost of the bare run exit $st"; }
+grep -q '^#   not in the hardware catalog (.*hardware.yaml), so no prices, TDP or bandwidths: Imaginary CPU 9000 (1 thread)$' \
+    "$WORK/out" || { cat "$WORK/out"; fail "no note on the unknown device"; }
+grep -q '^#   no collective fit from these runs' "$WORK/out" || fail "no note on the missing fits"
+grep -q '^ Imaginary CPU 9000 (1 thread) *N  *not projected: no figure for the tensor-parallel all-reduce' \
+    "$WORK/out" || fail "the unknown device's cell does not say why"
+pass "unknown device, no collectives: both named"
+
 # Bad inputs: one message, exit 2, nothing written.
 run_status st "$TCBENCH" cost "$WORK/nothing-here" -o "$WORK/c2" >/dev/null 2>"$WORK/err"
 expect_eq "missing run exit" "$st" 2

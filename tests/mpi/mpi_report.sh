@@ -21,6 +21,8 @@ for f in report.md report.html report_collectives.csv report_gemm.csv report_tra
     [ -s "$WORK/rep/$f" ] || fail "no $f"
 done
 pass "report.md, report.html and four CSV tables written"
+grep -qx "# report: $WORK/rep/report.html (report.md and 4 CSV table(s) beside it)" "$WORK/out" \
+    || { cat "$WORK/out"; fail "the report's path is not printed"; }
 ! grep -qi '<script' "$html" || fail "report.html has a <script>"
 ! grep -qi 'http' "$html" || fail "report.html names a URL"
 ! grep -qi '<link\|<img\|<iframe\|src=' "$html" || fail "report.html refers to another file"
@@ -48,6 +50,9 @@ pass "tiny-gpt case in the transformer table"
 section "Cost per generation" | has '<text[^>]*>H100 SXM</text>' || fail "no H100 SXM series"
 section "Cost per generation" | has '<polygon class="band"' || fail "no shaded band"
 pass "cost chart: H100 SXM line with a band"
+section "Cost per generation" | has '<li>MFU assumed (marked a) .*H100 SXM' \
+    || fail "the cost section does not list what was assumed"
+pass "cost section lists what was assumed"
 
 grep -q 'report&lt;&amp;&gt;&quot;inputs' "$html" || fail "the suite's name is not escaped"
 ! grep -q 'report<&>' "$html" || fail "the suite's name appears raw"
