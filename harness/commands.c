@@ -37,7 +37,8 @@ void tcb_usage(FILE *out)
     fprintf(out,
             "usage: tcbench run SUITE.yaml [-o DIR] [--set KEY=VALUE]... [--dry-run]\n"
             "       tcbench topo [--json]\n"
-            "       tcbench cost RUN_DIR... [--hardware F] [--ladder F] [--scenario F] [-o OUT]\n"
+            "       tcbench cost RUN_DIR... [--hardware F] [--ladder F] [--factor X]\n"
+            "                    [--scenario F] [-o OUT]\n"
             "       tcbench report RUN_DIR... [-o OUT]\n"
             "       tcbench list\n"
             "       tcbench version\n"

@@ -31,6 +31,7 @@ typedef struct {
     const char *runs[MAX_RUNS];
     int nruns;
     const char *hardware, *ladder, *scenario, *out;
+    const char *factor; /* the ladder's generation factor for this run; NULL: the file's */
 } cost_options;
 
 static tcb_status parse_options(int argc, char **argv, cost_options *o)
@@ -40,6 +41,7 @@ static tcb_status parse_options(int argc, char **argv, cost_options *o)
         const char **flag = strcmp(argv[i], "--hardware") == 0   ? &o->hardware
                             : strcmp(argv[i], "--ladder") == 0   ? &o->ladder
                             : strcmp(argv[i], "--scenario") == 0 ? &o->scenario
+                            : strcmp(argv[i], "--factor") == 0   ? &o->factor
                             : strcmp(argv[i], "-o") == 0         ? &o->out
                                                                  : NULL;
         if (flag != NULL) {
@@ -397,9 +399,19 @@ tcb_status tcb_cmd_cost(int argc, char **argv)
     tcb_measurements ms = {0};
     tcb_fit_set fits = {0};
     tcb_notes *notes = NULL; /* 60 kB: off the stack */
+    double factor = 0;
+    if (o.factor != NULL) {
+        char *end;
+        factor = strtod(o.factor, &end);
+        if (end == o.factor || *end != '\0' || !(factor > 1) || !isfinite(factor)) {
+            tcb_log_error("cost: --factor must be a number > 1 (compute of a generation over "
+                          "the one before), got '%s'", o.factor);
+            return TCB_ERR_CONFIG;
+        }
+    }
     tcb_status st = tcb_hardware_load(o.hardware, &cat, &d);
     if (st == TCB_OK)
-        st = tcb_ladder_load(o.ladder, 0, &lad, &d);
+        st = tcb_ladder_load(o.ladder, factor, &lad, &d);
     if (st == TCB_OK)
         st = tcb_scenario_load(o.scenario, &scn, &d);
     if (st == TCB_OK)
@@ -422,6 +434,11 @@ tcb_status tcb_cmd_cost(int argc, char **argv)
     else if (fits.unfit > 0)
         tcb_notes_add(notes, NULL, "%d collective group(s) left out of the fits; the first: %s",
                       fits.unfit, fits.unfit_why);
+
+    if (scn.cp > 1)
+        tcb_notes_add(notes, NULL, "context parallel (cp = %d) splits each sequence, but its own "
+                      "communication (the K/V exchange of attention) is not modelled: every "
+                      "MFU at scale is an upper bound", scn.cp);
 
     row rows[MAX_ROWS];
     int nrows = collect_rows(&cat, &ms, rows, MAX_ROWS, notes);
@@ -456,6 +473,7 @@ tcb_status tcb_cmd_cost(int argc, char **argv)
     json_object_set_new(doc, "runs", runs);
     json_object_set_new(doc, "scenario", json_string(scn.path));
     json_object_set_new(doc, "ladder", json_string(lad.path));
+    json_object_set_new(doc, "generation_factor", figure_json(lad.factor, lad.factor_source));
     json_object_set_new(doc, "hardware_catalog", json_string(cat.path));
     for (int g = 0; g < lad.ngens; g++)
         load_shape(&lad.gens[g], &scn, &shapes[g]);

@@ -60,6 +60,33 @@ grep -q '^ Imaginary CPU 9000 (1 thread) *N  *not projected: no figure for the t
     "$WORK/out" || fail "the unknown device's cell does not say why"
 pass "unknown device, no collectives: both named"
 
+# --factor 4: each older generation has a quarter of the compute, said so.
+run_status st "$TCBENCH" cost "$WORK/run" --factor 4 -o "$WORK/f4" >/dev/null 2>"$WORK/err"
+[ "$st" -eq 0 ] || { cat "$WORK/err"; fail "--factor 4 exit $st"; }
+j=$WORK/f4/cost.json
+expect_eq "factor" "$("$CHECK" json "$j" generation_factor.value)" 4.0
+case "$("$CHECK" json "$j" generation_factor.source)" in
+    '"assumed: 4 x compute per generation, given for this run'*) ;;
+    *) fail "factor source: $("$CHECK" json "$j" generation_factor.source)" ;; esac
+n0=$("$CHECK" json "$j" cells.0.inputs.compute_flops.value)
+n1=$("$CHECK" json "$j" cells.1.inputs.compute_flops.value)
+awk -v a="$n0" -v b="$n1" 'BEGIN { r = b / (a / 4); exit !(r > 0.999999 && r < 1.000001) }' \
+    || fail "N-1 $n1 is not N $n0 / 4"
+pass "--factor 4: N-1 = N / 4, flagged as given for this run"
+run_status st "$TCBENCH" cost "$WORK/run" --factor 1 -o "$WORK/f1" >/dev/null 2>"$WORK/err"
+expect_eq "--factor 1 exit" "$st" 2
+grep -q "factor must be a number > 1" "$WORK/err" || { cat "$WORK/err"; fail "--factor 1 message"; }
+[ ! -e "$WORK/f1" ] || fail "a bad factor still wrote output"
+
+# Context parallel: allowed, and said not to be modelled.
+sed 's/^  cp: 1$/  cp: 2/; s/^  dp: 128$/  dp: 64/' "$TESTS/../reports/scenario.yaml" >"$WORK/cp2.yaml"
+run_status st "$TCBENCH" cost "$WORK/run" --scenario "$WORK/cp2.yaml" -o "$WORK/cp2" \
+    >"$WORK/out" 2>"$WORK/err"
+[ "$st" -eq 0 ] || { cat "$WORK/err"; fail "cp 2 exit $st"; }
+grep -q '^#   context parallel (cp = 2) splits each sequence, but its own communication' \
+    "$WORK/out" || { cat "$WORK/out"; fail "no note on context parallel"; }
+pass "cp 2: its communication said not to be modelled"
+
 # Bad inputs: one message, exit 2, nothing written.
 run_status st "$TCBENCH" cost "$WORK/nothing-here" -o "$WORK/c2" >/dev/null 2>"$WORK/err"
 expect_eq "missing run exit" "$st" 2
