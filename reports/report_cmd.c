@@ -8,6 +8,8 @@
  * docs/report.md describes every chart. */
 #include "commands.h"
 #include "html.h"
+#include "report_cost.h"
+#include "report_json.h"
 #include "svg.h"
 
 #include <errno.h>
@@ -33,33 +35,9 @@ static const char *const status_names[] = {"ok", "wrong", "timeout", "error", "s
 
 /* ---- reading ------------------------------------------------------------------ */
 
-static json_t *at(json_t *o, const char *path)
-{
-    char key[64];
-    while (o != NULL && *path) {
-        size_t n = strcspn(path, ".");
-        snprintf(key, sizeof key, "%.*s", (int)n, path);
-        o = json_object_get(o, key);
-        path += n + (path[n] == '.');
-    }
-    return o;
-}
-
-static double num(json_t *o, const char *path)
-{
-    json_t *v = at(o, path);
-    return json_is_number(v) ? json_number_value(v) : NAN;
-}
-
-static const char *str(json_t *o, const char *path)
-{
-    json_t *v = at(o, path);
-    return json_is_string(v) ? json_string_value(v) : "";
-}
-
 static bool is_ok(json_t *rec)
 {
-    return strcmp(str(rec, "check.status"), "ok") == 0;
+    return strcmp(tcb_json_str(rec, "check.status"), "ok") == 0;
 }
 
 static tcb_status read_run(records *r, const char *dir)
@@ -99,7 +77,7 @@ static tcb_status read_run(records *r, const char *dir)
         }
         r->recs[r->n++] = rec;
         int s = 0;
-        while (s < 5 && strcmp(str(rec, "check.status"), status_names[s]) != 0)
+        while (s < 5 && strcmp(tcb_json_str(rec, "check.status"), status_names[s]) != 0)
             s++;
         r->by_status[s]++;
     }
@@ -108,20 +86,12 @@ static tcb_status read_run(records *r, const char *dir)
     /* The suite's name, for the title; the directory's when run.json is gone. */
     snprintf(path, sizeof path, "%s/run.json", dir);
     json_t *run = json_load_file(path, 0, NULL);
-    const char *name = str(run, "suite.name");
+    const char *name = tcb_json_str(run, "suite.name");
     size_t used = strlen(r->title);
     snprintf(r->title + used, sizeof r->title - used, "%s%s", used ? ", " : "",
              name[0] ? name : dir);
     json_decref(run);
     return st;
-}
-
-static void fmt(char *buf, size_t n, double v)
-{
-    if (isfinite(v))
-        snprintf(buf, n, "%.4g", v);
-    else
-        snprintf(buf, n, "-");
 }
 
 static double median_of(double *v, int n)
@@ -160,15 +130,15 @@ static void collectives(tcb_page *o, const records *r)
     int n = 0;
     for (int i = 0; pts && xs && ys && ser && i < r->n; i++) {
         json_t *rec = r->recs[i];
-        if (strcmp(str(rec, "workload"), "collective") != 0 || !is_ok(rec))
+        if (strcmp(tcb_json_str(rec, "workload"), "collective") != 0 || !is_ok(rec))
             continue;
         point *p = &pts[n++];
-        snprintf(p->chart, sizeof p->chart, "%s (%s)", str(rec, "params.collective"),
-                 str(rec, "params.scope"));
-        snprintf(p->series, sizeof p->series, "%s, %.0f ranks, %s", str(rec, "params.dtype"),
-                 num(rec, "ranks"), str(rec, "backend"));
-        p->x = num(rec, "metrics.bytes");
-        p->y = num(rec, "metrics.busbw_GBps");
+        snprintf(p->chart, sizeof p->chart, "%s (%s)", tcb_json_str(rec, "params.collective"),
+                 tcb_json_str(rec, "params.scope"));
+        snprintf(p->series, sizeof p->series, "%s, %.0f ranks, %s", tcb_json_str(rec, "params.dtype"),
+                 tcb_json_num(rec, "ranks"), tcb_json_str(rec, "backend"));
+        p->x = tcb_json_num(rec, "metrics.bytes");
+        p->y = tcb_json_num(rec, "metrics.busbw_GBps");
         p->rec = rec;
     }
     if (n > 0) {
@@ -200,13 +170,13 @@ static void collectives(tcb_page *o, const records *r)
         for (int i = 0; i < n; i++) {
             json_t *rec = pts[i].rec;
             char v[5][32];
-            fmt(v[0], sizeof v[0], num(rec, "ranks"));
-            fmt(v[1], sizeof v[1], pts[i].x);
-            fmt(v[2], sizeof v[2], pts[i].y);
-            fmt(v[3], sizeof v[3], num(rec, "metrics.algbw_GBps"));
-            fmt(v[4], sizeof v[4], num(rec, "time_s.median") * 1e6);
-            const char *cells[] = {str(rec, "params.collective"), str(rec, "params.scope"),
-                                   str(rec, "params.dtype"), v[0], str(rec, "backend"),
+            tcb_fmt4g(v[0], sizeof v[0], tcb_json_num(rec, "ranks"));
+            tcb_fmt4g(v[1], sizeof v[1], pts[i].x);
+            tcb_fmt4g(v[2], sizeof v[2], pts[i].y);
+            tcb_fmt4g(v[3], sizeof v[3], tcb_json_num(rec, "metrics.algbw_GBps"));
+            tcb_fmt4g(v[4], sizeof v[4], tcb_json_num(rec, "time_s.median") * 1e6);
+            const char *cells[] = {tcb_json_str(rec, "params.collective"), tcb_json_str(rec, "params.scope"),
+                                   tcb_json_str(rec, "params.dtype"), v[0], tcb_json_str(rec, "backend"),
                                    v[1], v[2], v[3], v[4]};
             tcb_table_row(&t, cells);
         }
@@ -239,11 +209,11 @@ static void gemm(tcb_page *o, const records *r)
     double *vals = calloc(2 * n, sizeof *vals), *tmp = calloc(n, sizeof *tmp);
     for (int i = 0; shape && recs && of && count && labels && vals && tmp && i < r->n; i++) {
         json_t *rec = r->recs[i];
-        if (strcmp(str(rec, "workload"), "gemm") != 0 || !is_ok(rec))
+        if (strcmp(tcb_json_str(rec, "workload"), "gemm") != 0 || !is_ok(rec))
             continue;
         char lab[96];
-        snprintf(lab, sizeof lab, "%.0fx%.0fx%.0f", num(rec, "params.m"), num(rec, "params.n"),
-                 num(rec, "params.k"));
+        snprintf(lab, sizeof lab, "%.0fx%.0fx%.0f", tcb_json_num(rec, "params.m"), tcb_json_num(rec, "params.n"),
+                 tcb_json_num(rec, "params.k"));
         int s = 0;
         while (s < ns && strcmp(shape[s], lab) != 0)
             s++;
@@ -263,7 +233,7 @@ static void gemm(tcb_page *o, const records *r)
             for (int j = 0; j < nrec; j++) {
                 if (of[j] != s)
                     continue;
-                double rate = num(recs[j], "metrics.tflops"), m = num(recs[j], "metrics.tflops_max");
+                double rate = tcb_json_num(recs[j], "metrics.tflops"), m = tcb_json_num(recs[j], "metrics.tflops_max");
                 tmp[count[s]++] = rate;
                 vals[ns + s] = fmax(vals[ns + s], isfinite(m) ? m : rate);
             }
@@ -278,8 +248,8 @@ static void gemm(tcb_page *o, const records *r)
         for (int s = 0; s < ns; s++) {
             char v[3][32];
             snprintf(v[0], sizeof v[0], "%d", count[s]);
-            fmt(v[1], sizeof v[1], vals[s]);
-            fmt(v[2], sizeof v[2], vals[ns + s]);
+            tcb_fmt4g(v[1], sizeof v[1], vals[s]);
+            tcb_fmt4g(v[2], sizeof v[2], vals[ns + s]);
             const char *cells[] = {shape[s], v[0], v[1], v[2]};
             tcb_table_row(&t, cells);
         }
@@ -302,12 +272,12 @@ static int pick(const records *r, const char *workload, const char *key, json_t 
     int n = 0;
     for (int i = 0; i < r->n; i++) {
         json_t *rec = r->recs[i];
-        if (!is_ok(rec) || (workload && strcmp(str(rec, "workload"), workload) != 0) ||
-            (key && !isfinite(num(rec, key))))
+        if (!is_ok(rec) || (workload && strcmp(tcb_json_str(rec, "workload"), workload) != 0) ||
+            (key && !isfinite(tcb_json_num(rec, key))))
             continue;
-        const char *model = str(rec, "params.model");
-        snprintf(lab[n], sizeof lab[n], "%s #%.0f", model[0] ? model : str(rec, "workload"),
-                 num(rec, "case"));
+        const char *model = tcb_json_str(rec, "params.model");
+        snprintf(lab[n], sizeof lab[n], "%s #%.0f", model[0] ? model : tcb_json_str(rec, "workload"),
+                 tcb_json_num(rec, "case"));
         out[n++] = rec;
     }
     return n;
@@ -326,8 +296,8 @@ static void transformer(tcb_page *o, const records *r)
                 "achievable MFU over the best GEMM rate the device reached.");
         for (int i = 0; i < n; i++) {
             labels[i] = lab[i];
-            vals[i] = num(recs[i], "metrics.mfu");
-            vals[n + i] = num(recs[i], "metrics.achievable_mfu");
+            vals[i] = tcb_json_num(recs[i], "metrics.mfu");
+            vals[n + i] = tcb_json_num(recs[i], "metrics.achievable_mfu");
         }
         static const char *const series[] = {"MFU", "achievable MFU"};
         bars(o, "Transformer MFU per case", "MFU", labels, n, series, 2, vals);
@@ -342,15 +312,15 @@ static void transformer(tcb_page *o, const records *r)
         tcb_table_begin(&t, o, "report_transformer.csv", cols, 13);
         for (int i = 0; i < n; i++) {
             char v[11][32];
-            double layers = num(recs[i], "params.layers");
+            double layers = tcb_json_num(recs[i], "params.layers");
             if (layers == 0)
                 snprintf(v[0], sizeof v[0], "all");
             else
-                fmt(v[0], sizeof v[0], layers);
+                tcb_fmt4g(v[0], sizeof v[0], layers);
             for (int k = 0; k < 9; k++)
-                fmt(v[k + 1], sizeof v[k + 1], num(recs[i], keys[k]));
-            fmt(v[10], sizeof v[10], num(recs[i], "metrics.peak_rss_bytes") / 1048576.0);
-            const char *cells[] = {lab[i], str(recs[i], "params.model"), v[0], v[1], v[2], v[3],
+                tcb_fmt4g(v[k + 1], sizeof v[k + 1], tcb_json_num(recs[i], keys[k]));
+            tcb_fmt4g(v[10], sizeof v[10], tcb_json_num(recs[i], "metrics.peak_rss_bytes") / 1048576.0);
+            const char *cells[] = {lab[i], tcb_json_str(recs[i], "params.model"), v[0], v[1], v[2], v[3],
                                    v[4], v[5], v[6], v[7], v[8], v[9], v[10]};
             tcb_table_row(&t, cells);
         }
@@ -375,7 +345,7 @@ static void energy(tcb_page *o, const records *r)
     } else {
         for (int i = 0; i < n; i++) {
             labels[i] = lab[i];
-            vals[i] = num(recs[i], "metrics.joules");
+            vals[i] = tcb_json_num(recs[i], "metrics.joules");
         }
         static const char *const series[] = {"joules"};
         bars(o, "Energy per case", "joules", labels, n, series, 1, vals);
@@ -384,8 +354,8 @@ static void energy(tcb_page *o, const records *r)
         tcb_table_begin(&t, o, "report_energy.csv", cols, 3);
         for (int i = 0; i < n; i++) {
             char v[32];
-            fmt(v, sizeof v, vals[i]);
-            const char *cells[] = {lab[i], str(recs[i], "workload"), v};
+            tcb_fmt4g(v, sizeof v, vals[i]);
+            const char *cells[] = {lab[i], tcb_json_str(recs[i], "workload"), v};
             tcb_table_row(&t, cells);
         }
         tcb_table_end(&t);
@@ -394,183 +364,6 @@ static void energy(tcb_page *o, const records *r)
     free(lab);
     free(labels);
     free(vals);
-}
-
-/* ---- 5. cost: cost.json from `tcbench cost` ---------------------------------- */
-
-#define MAX_GENS 32
-#define MAX_HW 64
-
-typedef struct {
-    json_t *doc; /* owned; NULL: no cost.json */
-    char path[1100];
-} cost_data;
-
-/* OUT/cost.json, else RUN/cost.json. One that does not parse is an error;
- * one of another schema is left out with a note. */
-static tcb_status cost_load(cost_data *cd, const char *out, const char *run)
-{
-    const char *dirs[2] = {out, run};
-    for (int i = 0; i < 2 && cd->doc == NULL; i++) {
-        snprintf(cd->path, sizeof cd->path, "%s/cost.json", dirs[i]);
-        if (access(cd->path, F_OK) != 0)
-            continue;
-        json_error_t err;
-        cd->doc = json_load_file(cd->path, 0, &err);
-        if (cd->doc == NULL) {
-            tcb_log_error("report: %s:%d: not JSON: %s", cd->path, err.line, err.text);
-            return TCB_ERR_CONFIG;
-        }
-    }
-    return TCB_OK;
-}
-
-static int index_of(const char **names, int *n, int max, const char *name)
-{
-    for (int i = 0; i < *n; i++)
-        if (strcmp(names[i], name) == 0)
-            return i;
-    if (*n == max)
-        return -1;
-    names[*n] = name;
-    return (*n)++;
-}
-
-/* The cell's dollars for hardware h: on demand, or owned for the hardware
- * whose catalog entry has no on-demand price. */
-static json_t *dollars(json_t *cell, bool owned)
-{
-    return at(cell, owned ? "results.usd_own" : "results.usd_ondemand");
-}
-
-/* cost.json's notes: what the table assumed or could not find, and where. */
-static void cost_notes(tcb_page *o, json_t *notes)
-{
-    if (json_array_size(notes) == 0)
-        return;
-    tcb_page_note(o, "Assumed or missing:");
-    tcb_page_list(o, true);
-    size_t i;
-    json_t *n;
-    json_array_foreach(notes, i, n) {
-        char item[4096];
-        int len = snprintf(item, sizeof item, "%s", str(n, "note"));
-        size_t r;
-        json_t *row;
-        json_array_foreach(json_object_get(n, "rows"), r, row) {
-            if (len >= 0 && (size_t)len < sizeof item)
-                len += snprintf(item + len, sizeof item - (size_t)len, "%s%s", r ? ", " : ": ",
-                                json_is_string(row) ? json_string_value(row) : "?");
-        }
-        tcb_page_item(o, item);
-    }
-    tcb_page_list(o, false);
-}
-
-static void cost_section(tcb_page *o, const cost_data *cd)
-{
-    if (cd->doc == NULL)
-        return;
-    tcb_page_section(o, "Cost per generation");
-    if (strcmp(str(cd->doc, "schema"), "tcbench.cost/1") != 0) {
-        tcb_page_note(o, "cost.json is not a tcbench.cost/1 document: left out.");
-        return;
-    }
-    const char *gens[MAX_GENS], *hws[MAX_HW];
-    int ngen = 0, nhw = 0, nskip = 0;
-    static double y[MAX_HW][MAX_GENS], lo[MAX_HW][MAX_GENS], hi[MAX_HW][MAX_GENS];
-    double xs[MAX_GENS];
-    bool owned[MAX_HW] = {false}, priced[MAX_HW] = {false};
-    json_t *cells = json_object_get(cd->doc, "cells"), *cell;
-    size_t i;
-    json_array_foreach(cells, i, cell) {
-        index_of(gens, &ngen, MAX_GENS, str(cell, "generation"));
-        if (json_object_get(cell, "error") != NULL) {
-            nskip++;
-            continue;
-        }
-        int h = index_of(hws, &nhw, MAX_HW, str(cell, "hardware"));
-        if (h >= 0 && !(num(cell, "results.usd_ondemand.mid") > 0))
-            owned[h] = true;
-    }
-    for (int h = 0; h < MAX_HW; h++)
-        for (int g = 0; g < MAX_GENS; g++)
-            y[h][g] = lo[h][g] = hi[h][g] = NAN;
-    json_array_foreach(cells, i, cell) {
-        int h = -1, g = index_of(gens, &ngen, MAX_GENS, str(cell, "generation"));
-        for (int k = 0; k < nhw; k++)
-            h = strcmp(hws[k], str(cell, "hardware")) == 0 ? k : h;
-        if (json_object_get(cell, "error") != NULL || h < 0 || g < 0)
-            continue;
-        json_t *d = dollars(cell, owned[h]);
-        y[h][g] = num(d, "mid");
-        lo[h][g] = num(d, "low");
-        hi[h][g] = num(d, "high");
-        priced[h] = priced[h] || y[h][g] > 0;
-    }
-    /* The chart: one line per hardware that has a price, x in ladder order. */
-    char label[MAX_HW][160], unpriced[1024] = "";
-    tcb_svg_series ser[MAX_HW];
-    int ns = 0;
-    for (int g = 0; g < ngen; g++)
-        xs[g] = g;
-    for (int h = 0; h < nhw; h++) {
-        if (!priced[h]) {
-            size_t u = strlen(unpriced);
-            snprintf(unpriced + u, sizeof unpriced - u, "%s%s", u ? ", " : "", hws[h]);
-            continue;
-        }
-        snprintf(label[ns], sizeof label[ns], "%s%s", hws[h],
-                 owned[h] ? " (owned $: no on-demand price)" : "");
-        ser[ns] = (tcb_svg_series){.label = label[ns], .x = xs, .y = y[h], .lo = lo[h],
-                                   .hi = hi[h], .n = ngen};
-        ns++;
-    }
-    tcb_svg_chart ch = {.title = "Dollars to train each generation", .xlabel = "generation",
-                        .ylabel = "US dollars (log scale)", .yscale = TCB_SVG_LOG10,
-                        .xnames = gens, .nxnames = ngen, .height = 420};
-    tcb_svg_line_chart(tcb_page_html(o), &ch, ser, ns);
-    char line[2400];
-    snprintf(line, sizeof line, "From %s: dollars on demand (owned where the hardware has no "
-             "on-demand price), the middle value as a line, low to high shaded.%s%s", cd->path,
-             unpriced[0] ? " No price at all, not drawn: " : "", unpriced);
-    tcb_page_note(o, line);
-    static const char *const cols[] = {"hardware", "generation", "dollars", "low", "mid",
-                                       "high", "device_hours"};
-    tcb_table t;
-    tcb_table_begin(&t, o, "report_cost.csv", cols, 7);
-    json_array_foreach(cells, i, cell) {
-        if (json_object_get(cell, "error") != NULL)
-            continue;
-        bool own = false;
-        for (int k = 0; k < nhw; k++)
-            own = strcmp(hws[k], str(cell, "hardware")) == 0 ? owned[k] : own;
-        json_t *d = dollars(cell, own);
-        char v[4][32];
-        fmt(v[0], sizeof v[0], num(d, "low"));
-        fmt(v[1], sizeof v[1], num(d, "mid"));
-        fmt(v[2], sizeof v[2], num(d, "high"));
-        fmt(v[3], sizeof v[3], num(cell, "results.device_hours.mid"));
-        const char *row[] = {str(cell, "hardware"), str(cell, "generation"),
-                             own ? "owned" : "on-demand", v[0], v[1], v[2], v[3]};
-        tcb_table_row(&t, row);
-    }
-    tcb_table_end(&t);
-    if (nskip > 0) {
-        snprintf(line, sizeof line, "%d cell(s) not projected, left out:", nskip);
-        tcb_page_note(o, line);
-        tcb_page_list(o, true);
-        json_array_foreach(cells, i, cell) {
-            if (json_object_get(cell, "error") == NULL)
-                continue;
-            char item[1400];
-            snprintf(item, sizeof item, "%s / %s: %s", str(cell, "hardware"),
-                     str(cell, "generation"), str(cell, "error"));
-            tcb_page_item(o, item);
-        }
-        tcb_page_list(o, false);
-    }
-    cost_notes(o, json_object_get(cd->doc, "notes"));
 }
 
 /* ---- the command ------------------------------------------------------------- */
@@ -624,9 +417,9 @@ tcb_status tcb_cmd_report(int argc, char **argv)
     tcb_status st = TCB_OK;
     for (int i = 0; i < nruns && st == TCB_OK; i++)
         st = read_run(&r, runs[i]);
-    cost_data cd = {0};
+    tcb_report_cost cd = {0};
     if (st == TCB_OK)
-        st = cost_load(&cd, out, runs[0]);
+        st = tcb_report_cost_load(&cd, out, runs[0]);
     tcb_page o;
     if (st == TCB_OK) {
         char title[600];
@@ -638,7 +431,7 @@ tcb_status tcb_cmd_report(int argc, char **argv)
             gemm(&o, &r);
             transformer(&o, &r);
             energy(&o, &r);
-            cost_section(&o, &cd);
+            tcb_report_cost_section(&o, &cd);
             st = tcb_page_write(&o, out);
             if (st == TCB_OK)
                 printf("# report: %s/report.html (report.md and %d CSV table(s) beside it)\n",

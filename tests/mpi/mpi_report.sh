@@ -53,6 +53,10 @@ pass "cost chart: H100 SXM line with a band"
 section "Cost per generation" | has '<li>MFU assumed (marked a) .*H100 SXM' \
     || fail "the cost section does not list what was assumed"
 pass "cost section lists what was assumed"
+grep -q '^GB200 (per GPU),N,no price,,,,[0-9]' "$WORK/rep/report_cost.csv" \
+    || fail "a hardware without prices is not 'no price': $(grep GB200 "$WORK/rep/report_cost.csv")"
+! grep -q ',0,0,0,' "$WORK/rep/report_cost.csv" || fail "zero dollars shown as a figure"
+pass "no price: no dollars shown"
 
 grep -q 'report&lt;&amp;&gt;&quot;inputs' "$html" || fail "the suite's name is not escaped"
 ! grep -q 'report<&>' "$html" || fail "the suite's name appears raw"
