@@ -4,7 +4,7 @@
 # Debian 12 packages tcbench builds, runs and tests with.
 TCB_PACKAGES=(build-essential cmake pkg-config git
               libopenmpi-dev openmpi-bin libhwloc-dev libyaml-dev
-              libjansson-dev libgsl-dev libcriterion-dev
+              libjansson-dev libgsl-dev libcriterion-dev libsqlite3-dev sqlite3
               libopenblas-dev libopenblas-openmp-dev  # the OpenMP build shares one thread pool
               procps bsdutils)  # pkill and script, for the MPI tests
 

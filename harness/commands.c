@@ -40,6 +40,8 @@ void tcb_usage(FILE *out)
             "       tcbench cost RUN_DIR... [--hardware F] [--ladder F] [--factor X]\n"
             "                    [--scenario F] [-o OUT]\n"
             "       tcbench report RUN_DIR... [-o OUT]\n"
+            "       tcbench db import RUN_DIR... --db FILE [--system NAME]\n"
+            "       tcbench db list --db FILE | tcbench db show RUN_ID --db FILE\n"
             "       tcbench list\n"
             "       tcbench version\n"
             "Launch run and topo with mpirun/srun for several ranks. Exit status: 0 ok,\n"

@@ -27,6 +27,10 @@ tcb_status tcb_cmd_cost(int argc, char **argv);
 /* tcbench report RUN_DIR... [-o OUT] (reports/report_cmd.c): report.md,
  * report.html and CSV tables. No MPI: it reads files. */
 tcb_status tcb_cmd_report(int argc, char **argv);
+
+/* tcbench db import RUN_DIR... --db FILE [--system NAME] | db list --db FILE |
+ * db show RUN_ID --db FILE (reports/db_cmd.c): the SQLite history. No MPI. */
+tcb_status tcb_cmd_db(int argc, char **argv);
 tcb_status tcb_cmd_version(void);
 
 void tcb_usage(FILE *out);

@@ -12,6 +12,14 @@ json_t *tcb_json_number(double v)
     return isfinite(v) ? json_real(v) : json_null();
 }
 
+json_t *tcb_json_numbers(const double *v, int n)
+{
+    json_t *a = json_array();
+    for (int i = 0; a != NULL && i < n; i++)
+        json_array_append_new(a, tcb_json_number(v[i]));
+    return a;
+}
+
 json_t *tcb_params_to_json(const tcb_params *p)
 {
     json_t *o = json_object();

@@ -14,6 +14,8 @@
 /* A JSON number, or null where v is NaN or infinite: JSON has no such
  * numbers, and jansson refuses them. New reference. */
 json_t *tcb_json_number(double v);
+/* An array of n numbers (tcb_json_number each); NULL when out of memory. */
+json_t *tcb_json_numbers(const double *v, int n);
 
 /* The case's parameters as a JSON object {name: value}. New reference. */
 json_t *tcb_params_to_json(const tcb_params *p);

@@ -132,13 +132,16 @@ tcb_status tcb_run_case(tcb_run_ctx *ctx, const tcb_case *c, int *check,
     }
 
     tcb_stats t = {0};
+    json_t *samples = NULL; /* the slowest rank's time per iteration, in order */
     if (o.timed) {
         double *slowest = root ? calloc((size_t)c->iters, sizeof *slowest) : NULL;
         tcb_status s = root && slowest == NULL ? TCB_ERR_RUNTIME : TCB_OK;
         if (s == TCB_OK)
             s = tcb_world_max_to_root(w, o.samples, slowest, c->iters);
-        if (root && s == TCB_OK)
+        if (root && s == TCB_OK) {
+            samples = tcb_json_numbers(slowest, c->iters); /* before the sort below */
             tcb_stats_compute(slowest, c->iters, &t);
+        }
         free(slowest);
         if (tcb_world_agree(w, s) != TCB_OK) {
             o.status = TCB_ERR_RUNTIME;
@@ -153,6 +156,8 @@ tcb_status tcb_run_case(tcb_run_ctx *ctx, const tcb_case *c, int *check,
         if (o.timed) {
             tcb_record_set_time(rec, &t);
             wl->metrics(state, &t, ctx->facts, c, rec);
+            /* The samples let a later comparison test for noise (tcbench compare). */
+            json_object_set(rec, "samples_s", samples);
         }
         if (ctx->results != NULL) {
             tcb_status s = tcb_results_append(ctx->results, rec);
@@ -164,6 +169,7 @@ tcb_status tcb_run_case(tcb_run_ctx *ctx, const tcb_case *c, int *check,
             *stats = t;
     }
     json_decref(rec);
+    json_decref(samples);
     if (state != NULL)
         wl->teardown(state);
     free(o.samples);

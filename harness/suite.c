@@ -7,6 +7,7 @@
 #include "suite.h"
 
 #include "comm.h"
+#include "fnv.h"
 #include "suite_internal.h"
 #include "workload.h"
 
@@ -424,10 +425,8 @@ void tcb_suite_free(tcb_suite *suite)
 
 void tcb_suite_hash(const tcb_suite *suite, char out[17])
 {
-    uint64_t h = 0xcbf29ce484222325ULL; /* FNV-1a 64 offset basis */
-    for (long i = 0; suite->text != NULL && i < suite->text_len; i++) {
-        h ^= (unsigned char)suite->text[i];
-        h *= 0x100000001b3ULL; /* FNV-1a 64 prime */
-    }
-    snprintf(out, 17, "%016" PRIx64, h);
+    uint64_t h = TCB_FNV_BASIS;
+    if (suite->text != NULL && suite->text_len > 0)
+        h = tcb_fnv1a64(h, suite->text, (size_t)suite->text_len);
+    tcb_fnv_hex(h, out);
 }
