@@ -5,6 +5,7 @@
 TCB_PACKAGES=(build-essential cmake pkg-config git
               libopenmpi-dev openmpi-bin libhwloc-dev libyaml-dev
               libjansson-dev libgsl-dev libcriterion-dev libsqlite3-dev sqlite3
+              libxml2-utils  # xmllint validates the JUnit output in the tests
               libopenblas-dev libopenblas-openmp-dev  # the OpenMP build shares one thread pool
               procps bsdutils)  # pkill and script, for the MPI tests
 
