@@ -85,7 +85,7 @@ json_t *tcb_gate_json(const tcb_gate_report *r);
  * tcbench_gate_failed_checks, then "# EOF". */
 tcb_status tcb_gate_write_openmetrics(const tcb_gate_report *r, FILE *out);
 
-/* ---- shared by the writers (reports/gate_summary.c) ------------------------ */
+/* ---- shared by the writers (reports/gate.c) --------------------------------- */
 
 /* "ok", "regression", "improvement", "noise", "new", "missing", "failed";
  * "unknown" for a value outside the enum. Static storage. */

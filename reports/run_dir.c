@@ -1,49 +1,11 @@
 #include "run_dir.h"
 
 #include "fnv.h"
+#include "yaml_doc.h" /* tcb_yaml_read_file: any file, whole */
 
-#include <errno.h>
-#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* The whole file, NUL-terminated, in *text; its length in *len. */
-static tcb_status slurp(const char *path, char **text, size_t *len, tcb_diag *d)
-{
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        return tcb_diag_set(d, TCB_ERR_CONFIG, "%s: cannot read: %s", path, strerror(errno));
-    char *buf = NULL;
-    size_t cap = 0, n = 0, got;
-    char chunk[65536];
-    while ((got = fread(chunk, 1, sizeof chunk, f)) > 0) {
-        if (n + got + 1 > cap) {
-            cap = (n + got + 1) * 2;
-            char *grown = realloc(buf, cap);
-            if (grown == NULL) {
-                free(buf);
-                fclose(f);
-                return tcb_diag_set(d, TCB_ERR_RUNTIME, "%s: out of memory", path);
-            }
-            buf = grown;
-        }
-        memcpy(buf + n, chunk, got);
-        n += got;
-    }
-    bool bad = ferror(f);
-    fclose(f);
-    if (bad) {
-        free(buf);
-        return tcb_diag_set(d, TCB_ERR_CONFIG, "%s: read error", path);
-    }
-    if (buf == NULL && (buf = malloc(1)) == NULL)
-        return tcb_diag_set(d, TCB_ERR_RUNTIME, "%s: out of memory", path);
-    buf[n] = '\0';
-    *text = buf;
-    *len = n;
-    return TCB_OK;
-}
 
 static const char *string_at(json_t *o, const char *key)
 {
@@ -106,9 +68,9 @@ tcb_status tcb_run_dir_read(const char *dir, tcb_run_dir *out, tcb_diag *d)
     snprintf(path[1], sizeof path[1], "%s/results.jsonl", dir);
     char *text[2] = {NULL, NULL};
     size_t len[2] = {0, 0};
-    tcb_status st = slurp(path[0], &text[0], &len[0], d);
+    tcb_status st = tcb_yaml_read_file(path[0], &text[0], &len[0], NULL, d);
     if (st == TCB_OK)
-        st = slurp(path[1], &text[1], &len[1], d);
+        st = tcb_yaml_read_file(path[1], &text[1], &len[1], NULL, d);
     if (st == TCB_OK) {
         json_error_t err;
         out->manifest = json_loadb(text[0], len[0], 0, &err);
