@@ -42,10 +42,18 @@ void tcb_usage(FILE *out)
             "       tcbench report RUN_DIR... [-o OUT]\n"
             "       tcbench db import RUN_DIR... --db FILE [--system NAME]\n"
             "       tcbench db list --db FILE | tcbench db show RUN_ID --db FILE\n"
+            "       tcbench db trend --db FILE [--system NAME] [--case GLOB] [--metric NAME]\n"
+            "                        [--min-size K] [--permutations R] [--significance A]\n"
+            "                        [--seed N]\n"
+            "       tcbench compare --db FILE --current RUN_DIR [--baseline last|N-runs|RUN_ID]\n"
+            "                    [--references F] [--system NAME] [--test mann-whitney|welch]\n"
+            "                    [--alpha A] [--junit F] [--summary F] [--json F]\n"
+            "                    [--openmetrics F]\n"
             "       tcbench list\n"
             "       tcbench version\n"
             "Launch run and topo with mpirun/srun for several ranks. Exit status: 0 ok,\n"
-            "1 a check failed, 2 usage or configuration error, 3 runtime failure or timeout.\n");
+            "1 a check failed (compare: or a regression), 2 usage or configuration\n"
+            "error, 3 runtime failure or timeout.\n");
 }
 
 typedef struct {

@@ -31,6 +31,10 @@ tcb_status tcb_cmd_report(int argc, char **argv);
 /* tcbench db import RUN_DIR... --db FILE [--system NAME] | db list --db FILE |
  * db show RUN_ID --db FILE (reports/db_cmd.c): the SQLite history. No MPI. */
 tcb_status tcb_cmd_db(int argc, char **argv);
+
+/* tcbench compare --db FILE --current RUN_DIR [...] (reports/compare_cmd.c):
+ * the nightly regression gate; 1 on a regression or a failed check. No MPI. */
+tcb_status tcb_cmd_compare(int argc, char **argv);
 tcb_status tcb_cmd_version(void);
 
 void tcb_usage(FILE *out);

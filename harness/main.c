@@ -24,6 +24,8 @@ int main(int argc, char **argv)
         return tcb_cmd_report(argc - 1, argv + 1);
     if (strcmp(cmd, "db") == 0)
         return tcb_cmd_db(argc - 1, argv + 1);
+    if (strcmp(cmd, "compare") == 0)
+        return tcb_cmd_compare(argc - 1, argv + 1);
     if (strcmp(cmd, "run") != 0 && strcmp(cmd, "topo") != 0) {
         fprintf(stderr, "tcbench: error: unknown command '%s'\n", cmd);
         tcb_usage(stderr);

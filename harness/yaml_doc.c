@@ -251,3 +251,14 @@ tcb_status tcb_yaml_citation(const tcb_yaml_src *src, const yaml_node_t *v, cons
         return tcb_yaml_error(d, src, v, "source '%s' is longer than %zu characters", key, max);
     return TCB_OK;
 }
+
+tcb_status tcb_yaml_load_file(const tcb_yaml_src *src, const char *what, int *err, tcb_diag *d)
+{
+    char *text = NULL;
+    size_t len = 0;
+    TCB_CHECK(tcb_yaml_read_file(src->name, &text, &len, err, d));
+    /* libyaml copies every scalar into the document, so the text can go. */
+    tcb_status st = tcb_yaml_load(src, what, text, len, d);
+    free(text);
+    return st;
+}

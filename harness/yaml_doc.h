@@ -41,6 +41,11 @@ tcb_status tcb_yaml_read_file(const char *path, char **text, size_t *len, int *e
 tcb_status tcb_yaml_load(const tcb_yaml_src *src, const char *what, const char *text,
                          size_t len, tcb_diag *d);
 
+/* tcb_yaml_read_file of src->name, then tcb_yaml_load of its text: what
+ * every reader of a YAML file does first. *err as tcb_yaml_read_file's (may
+ * be NULL). On success the caller deletes src->doc with yaml_document_delete. */
+tcb_status tcb_yaml_load_file(const tcb_yaml_src *src, const char *what, int *err, tcb_diag *d);
+
 /* Formats "NAME:LINE:COLUMN: message" for node (line 1, column 1 when node is
  * NULL) into d and returns TCB_ERR_CONFIG. */
 tcb_status tcb_yaml_error(tcb_diag *d, const tcb_yaml_src *src, const yaml_node_t *node,

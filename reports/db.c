@@ -54,16 +54,7 @@ static const char *const migrations[] = {
 _Static_assert(sizeof migrations / sizeof migrations[0] == TCB_DB_SCHEMA_VERSION,
                "one migration step per schema version");
 
-/* The one check of SQLite's return codes: anything but OK, ROW or DONE is
- * "PATH: what: SQLite's message". */
-#define SQL_CHECK(db, rc, d, what)                                             \
-    do {                                                                       \
-        int sql_rc_ = (rc);                                                    \
-        if (sql_rc_ != SQLITE_OK && sql_rc_ != SQLITE_ROW && sql_rc_ != SQLITE_DONE) \
-            return sql_fail(db, sql_rc_, d, what);                             \
-    } while (0)
-
-static tcb_status sql_fail(tcb_db *db, int rc, tcb_diag *d, const char *what)
+tcb_status tcb_db_fail(tcb_db *db, int rc, tcb_diag *d, const char *what)
 {
     const char *msg = db->h != NULL ? sqlite3_errmsg(db->h) : sqlite3_errstr(rc);
     /* A file that is not SQLite is the user's mistake, not a failure. */
@@ -73,7 +64,7 @@ static tcb_status sql_fail(tcb_db *db, int rc, tcb_diag *d, const char *what)
 
 static tcb_status exec(tcb_db *db, const char *sql, tcb_diag *d)
 {
-    SQL_CHECK(db, sqlite3_exec(db->h, sql, NULL, NULL, NULL), d, sql);
+    TCB_SQL_CHECK(db, sqlite3_exec(db->h, sql, NULL, NULL, NULL), d, sql);
     return TCB_OK;
 }
 
@@ -81,11 +72,11 @@ static tcb_status exec(tcb_db *db, const char *sql, tcb_diag *d)
 static tcb_status query_int(tcb_db *db, const char *sql, int *out, tcb_diag *d)
 {
     sqlite3_stmt *st;
-    SQL_CHECK(db, sqlite3_prepare_v2(db->h, sql, -1, &st, NULL), d, sql);
+    TCB_SQL_CHECK(db, sqlite3_prepare_v2(db->h, sql, -1, &st, NULL), d, sql);
     int rc = sqlite3_step(st);
     *out = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
     sqlite3_finalize(st);
-    SQL_CHECK(db, rc, d, sql);
+    TCB_SQL_CHECK(db, rc, d, sql);
     return TCB_OK;
 }
 
@@ -150,7 +141,7 @@ tcb_status tcb_db_open(const char *path, bool create, tcb_db *db, tcb_diag *d)
     int rc = sqlite3_open_v2(path, &db->h, flags, NULL);
     tcb_status st = TCB_OK;
     if (rc != SQLITE_OK)
-        st = sql_fail(db, rc, d, "cannot open");
+        st = tcb_db_fail(db, rc, d, "cannot open");
     if (st == TCB_OK) {
         sqlite3_extended_result_codes(db->h, 1);
         sqlite3_busy_timeout(db->h, BUSY_TIMEOUT_MS);
@@ -243,7 +234,7 @@ static tcb_status inserts_prepare(tcb_db *db, inserts *in, tcb_diag *d)
     };
     sqlite3_stmt **out[4] = {&in->run, &in->kase, &in->metric, &in->sample};
     for (int i = 0; i < 4; i++)
-        SQL_CHECK(db, sqlite3_prepare_v2(db->h, sql[i], -1, out[i], NULL), d, "prepare insert");
+        TCB_SQL_CHECK(db, sqlite3_prepare_v2(db->h, sql[i], -1, out[i], NULL), d, "prepare insert");
     return TCB_OK;
 }
 
@@ -272,7 +263,7 @@ static tcb_status insert_run(tcb_db *db, inserts *in, const tcb_run_dir *run, co
     bind_text(st, 11, manifest);
     int rc = step_reset(st);
     free(manifest);
-    SQL_CHECK(db, rc, d, "insert run");
+    TCB_SQL_CHECK(db, rc, d, "insert run");
     *id = sqlite3_last_insert_rowid(db->h);
     return TCB_OK;
 }
@@ -299,7 +290,7 @@ static tcb_status insert_case(tcb_db *db, inserts *in, sqlite3_int64 run_id, jso
     int rc = step_reset(st);
     free(key);
     free(text);
-    SQL_CHECK(db, rc, d, "insert case");
+    TCB_SQL_CHECK(db, rc, d, "insert case");
     sqlite3_int64 case_id = sqlite3_last_insert_rowid(db->h);
 
     const char *name;
@@ -310,7 +301,7 @@ static tcb_status insert_case(tcb_db *db, inserts *in, sqlite3_int64 run_id, jso
         sqlite3_bind_int64(in->metric, 1, case_id);
         bind_text(in->metric, 2, name);
         bind_number(in->metric, 3, v);
-        SQL_CHECK(db, step_reset(in->metric), d, "insert metric");
+        TCB_SQL_CHECK(db, step_reset(in->metric), d, "insert metric");
     }
     size_t i;
     json_array_foreach(json_object_get(rec, "samples_s"), i, v) {
@@ -319,7 +310,7 @@ static tcb_status insert_case(tcb_db *db, inserts *in, sqlite3_int64 run_id, jso
         sqlite3_bind_int64(in->sample, 1, case_id);
         sqlite3_bind_int64(in->sample, 2, (sqlite3_int64)i);
         bind_number(in->sample, 3, v);
-        SQL_CHECK(db, step_reset(in->sample), d, "insert sample");
+        TCB_SQL_CHECK(db, step_reset(in->sample), d, "insert sample");
     }
     return TCB_OK;
 }
@@ -330,7 +321,7 @@ static tcb_status find_run(tcb_db *db, const tcb_run_dir *run, sqlite3_int64 *id
                            bool *finished, tcb_diag *d)
 {
     sqlite3_stmt *st;
-    SQL_CHECK(db, sqlite3_prepare_v2(db->h,
+    TCB_SQL_CHECK(db, sqlite3_prepare_v2(db->h,
                                      "SELECT id, content_hash, finished FROM runs WHERE run_id = ?1",
                                      -1, &st, NULL),
               d, "look up run");
@@ -343,7 +334,7 @@ static tcb_status find_run(tcb_db *db, const tcb_run_dir *run, sqlite3_int64 *id
         *finished = sqlite3_column_int(st, 2) != 0;
     }
     sqlite3_finalize(st);
-    SQL_CHECK(db, rc, d, "look up run");
+    TCB_SQL_CHECK(db, rc, d, "look up run");
     return TCB_OK;
 }
 
@@ -404,7 +395,7 @@ static const char *col(sqlite3_stmt *st, int i)
 tcb_status tcb_db_list(tcb_db *db, FILE *out, tcb_diag *d)
 {
     sqlite3_stmt *st;
-    SQL_CHECK(db, sqlite3_prepare_v2(db->h,
+    TCB_SQL_CHECK(db, sqlite3_prepare_v2(db->h,
                                      "SELECT r.run_id, r.system, r.suite, r.start_utc, "
                                      "count(c.id), total(c.status = 'ok'), r.finished "
                                      "FROM runs r LEFT JOIN cases c ON c.run = r.id "
@@ -421,7 +412,7 @@ tcb_status tcb_db_list(tcb_db *db, FILE *out, tcb_diag *d)
         n++;
     }
     sqlite3_finalize(st);
-    SQL_CHECK(db, rc, d, "list runs");
+    TCB_SQL_CHECK(db, rc, d, "list runs");
     fprintf(out, "# %d run(s) in %s\n", n, db->path);
     return TCB_OK;
 }
@@ -429,7 +420,7 @@ tcb_status tcb_db_list(tcb_db *db, FILE *out, tcb_diag *d)
 tcb_status tcb_db_show(tcb_db *db, const char *run_id, FILE *out, tcb_diag *d)
 {
     sqlite3_stmt *st;
-    SQL_CHECK(db, sqlite3_prepare_v2(db->h,
+    TCB_SQL_CHECK(db, sqlite3_prepare_v2(db->h,
                                      "SELECT id, system, hosts, suite, start_utc, finished, "
                                      "tcbench_version, git_commit, imported_utc "
                                      "FROM runs WHERE run_id = ?1",
@@ -439,7 +430,7 @@ tcb_status tcb_db_show(tcb_db *db, const char *run_id, FILE *out, tcb_diag *d)
     int rc = sqlite3_step(st);
     if (rc != SQLITE_ROW) {
         sqlite3_finalize(st);
-        SQL_CHECK(db, rc, d, "show run");
+        TCB_SQL_CHECK(db, rc, d, "show run");
         return tcb_diag_set(d, TCB_ERR_CONFIG, "%s: no run '%s' (tcbench db list shows them)",
                             db->path, run_id);
     }
@@ -450,7 +441,7 @@ tcb_status tcb_db_show(tcb_db *db, const char *run_id, FILE *out, tcb_diag *d)
             sqlite3_column_int(st, 5) ? "finished" : "unfinished", col(st, 6), col(st, 7),
             col(st, 8));
     sqlite3_finalize(st);
-    SQL_CHECK(db, sqlite3_prepare_v2(db->h,
+    TCB_SQL_CHECK(db, sqlite3_prepare_v2(db->h,
                                      "SELECT c.case_index, c.status, c.median_s, "
                                      "(SELECT count(*) FROM samples s WHERE s.case_id = c.id), "
                                      "c.case_key FROM cases c WHERE c.run = ?1 "
@@ -464,6 +455,6 @@ tcb_status tcb_db_show(tcb_db *db, const char *run_id, FILE *out, tcb_diag *d)
                 sqlite3_column_type(st, 2) == SQLITE_NULL ? NAN : sqlite3_column_double(st, 2),
                 sqlite3_column_int(st, 3), col(st, 4));
     sqlite3_finalize(st);
-    SQL_CHECK(db, rc, d, "show cases");
+    TCB_SQL_CHECK(db, rc, d, "show cases");
     return TCB_OK;
 }

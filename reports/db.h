@@ -14,6 +14,7 @@
 #include "run_dir.h"
 #include "tcb_error.h"
 
+#include <jansson.h>
 #include <sqlite3.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -28,6 +29,21 @@ typedef struct {
     sqlite3 *h;
     char path[1024];
 } tcb_db;
+
+/* Builds "PATH: what: SQLite's message" in d for a failed SQLite call and
+ * returns its status: TCB_ERR_CONFIG for a file that is not SQLite (the
+ * user's mistake), TCB_ERR_RUNTIME otherwise. */
+tcb_status tcb_db_fail(tcb_db *db, int rc, tcb_diag *d, const char *what);
+
+/* The one check of SQLite's return codes: anything but OK, ROW or DONE
+ * returns tcb_db_fail's status from the calling function. */
+#define TCB_SQL_CHECK(db, rc, d, what)                                         \
+    do {                                                                       \
+        int tcb_sql_rc_ = (rc);                                                \
+        if (tcb_sql_rc_ != SQLITE_OK && tcb_sql_rc_ != SQLITE_ROW &&           \
+            tcb_sql_rc_ != SQLITE_DONE)                                        \
+            return tcb_db_fail(db, tcb_sql_rc_, d, what);                      \
+    } while (0)
 
 /* Opens path, creating an empty database there when create is true and the
  * file does not exist (or is empty), and migrating an older schema forward.
@@ -49,6 +65,22 @@ typedef enum {
  * unless the stored one was unfinished (a run imported while it ran). */
 tcb_status tcb_db_import(tcb_db *db, const tcb_run_dir *run, const char *system,
                          tcb_db_outcome *outcome, tcb_diag *d);
+
+/* The records of the baseline a comparison reads, oldest run first, as new
+ * references in *records (free each with json_decref, then the array):
+ *
+ *   "last"    the newest finished run of system that started before
+ *             before_utc (NULL: any time) and is not exclude_run_id;
+ *   "N-runs"  the N newest such runs, pooled (fewer when there are fewer);
+ *   RUN_ID    that run, of any system.
+ *
+ * description (size bytes) says which runs they were, or that there were
+ * none (then *n is 0: every case is new). TCB_ERR_CONFIG for a spec that is
+ * none of these or a RUN_ID that is not there; TCB_ERR_CONFIG also for a
+ * stored record that is not JSON (the file was edited by hand). */
+tcb_status tcb_db_baseline(tcb_db *db, const char *spec, const char *system,
+                           const char *exclude_run_id, const char *before_utc, json_t ***records,
+                           int *n, char *description, size_t size, tcb_diag *d);
 
 /* One line per run, oldest first: run id, system, suite, start, cases, how
  * many ok. */

@@ -33,7 +33,8 @@ typedef enum {
 #define TCB_GATE_NVERDICTS 7
 
 typedef struct {
-    char case_id[256]; /* e.g. "allreduce scope=world dtype=float32 size=1MiB" */
+    char case_id[512]; /* the case label (tcb_case_label), e.g. "collective mpi
+                        * ranks=2 nodes=1 collective=allreduce ... size=1024" */
     char workload[32];
     char metric[64]; /* e.g. "busbw_GBps", "time_s", "mfu" */
     bool higher_is_better;
@@ -99,8 +100,9 @@ void tcb_gate_count(const tcb_gate_report *r, int counts[TCB_GATE_NVERDICTS]);
  * writer reads past one). Otherwise logs why and returns TCB_ERR_CONFIG. */
 tcb_status tcb_gate_check(const tcb_gate_report *r);
 
-/* The worst a cleaned field can grow: each byte may become U+FFFD (3 bytes). */
-#define TCB_GATE_CLEAN_MAX (3 * 256 + 1)
+/* The worst a cleaned field (at most 512 bytes) can grow: each byte may
+ * become U+FFFD (3 bytes). */
+#define TCB_GATE_CLEAN_MAX (3 * 512 + 1)
 
 /* Copies s into dst (cap bytes, always NUL-terminated; it stops before the
  * first character that would not fit whole) as well-formed UTF-8 that XML 1.0 allows:

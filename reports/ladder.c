@@ -354,17 +354,13 @@ tcb_status tcb_ladder_load(const char *path, double factor, tcb_ladder *out, tcb
         return tcb_diag_set(d, TCB_ERR_CONFIG,
                             "the generation factor must be > 1 (0 keeps the ladder's), got %g",
                             factor);
-    char *text = NULL;
-    size_t len = 0;
-    TCB_CHECK(tcb_yaml_read_file(path, &text, &len, NULL, d));
     yaml_document_t doc;
     tcb_yaml_src f = {.name = path, .doc = &doc};
-    tcb_status st = tcb_yaml_load(&f, "a ladder", text, len, d);
+    tcb_status st = tcb_yaml_load_file(&f, "a ladder", NULL, d);
     if (st == TCB_OK) {
         st = load_doc(&f, factor, out, d);
         yaml_document_delete(&doc);
     }
-    free(text);
     if (st != TCB_OK)
         tcb_ladder_free(out);
     return st;

@@ -3,6 +3,7 @@
 #include "fnv.h"
 #include "yaml_doc.h" /* tcb_yaml_read_file: any file, whole */
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -122,4 +123,67 @@ char *tcb_case_key(json_t *rec)
 #undef KEY_FMT
     free(params);
     return key;
+}
+
+static int compare_text(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Appends printf output to the growing string *buf (*len bytes so far). */
+static bool append(char **buf, size_t *len, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static bool append(char **buf, size_t *len, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    char *grown = n >= 0 ? realloc(*buf, *len + (size_t)n + 1) : NULL;
+    if (grown == NULL)
+        return false;
+    *buf = grown;
+    va_start(ap, fmt);
+    vsnprintf(*buf + *len, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    *len += (size_t)n;
+    return true;
+}
+
+char *tcb_case_label(json_t *rec)
+{
+    const char *wl = string_at(rec, "workload"), *be = string_at(rec, "backend");
+    char *buf = NULL;
+    size_t len = 0;
+    bool ok = append(&buf, &len, "%s %s ranks=%" JSON_INTEGER_FORMAT " nodes=%" JSON_INTEGER_FORMAT,
+                     wl ? wl : "?", be && *be ? be : "-",
+                     json_integer_value(json_object_get(rec, "ranks")),
+                     json_integer_value(json_object_get(rec, "nodes")));
+    json_t *params = json_object_get(rec, "params");
+    /* Sorted keys, as in the case key: the same case reads the same. */
+    size_t n = json_object_size(params), i = 0;
+    const char **keys = n ? malloc(n * sizeof *keys) : NULL;
+    const char *k;
+    json_t *v;
+    if (n && keys == NULL)
+        ok = false;
+    if (ok)
+        json_object_foreach(params, k, v) keys[i++] = k;
+    if (ok)
+        qsort(keys, n, sizeof *keys, compare_text);
+    for (i = 0; ok && i < n; i++) {
+        v = json_object_get(params, keys[i]);
+        char *text = json_is_string(v)
+                         ? NULL
+                         : json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(15));
+        ok = (json_is_string(v) || text != NULL) &&
+             append(&buf, &len, " %s=%s", keys[i], text ? text : json_string_value(v));
+        free(text);
+    }
+    free(keys);
+    if (!ok) {
+        free(buf);
+        return NULL;
+    }
+    return buf;
 }

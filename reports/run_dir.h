@@ -31,4 +31,10 @@ void tcb_run_dir_free(tcb_run_dir *r);
  * NULL when out of memory. */
 char *tcb_case_key(json_t *record);
 
+/* The same identity for people to read and for references files to match:
+ * `collective mpi ranks=2 nodes=1 collective=allreduce ... size=1024`, the
+ * parameters with sorted keys as key=value, text values unquoted. malloc'd;
+ * NULL when out of memory. */
+char *tcb_case_label(json_t *record);
+
 #endif

@@ -191,16 +191,12 @@ tcb_status tcb_scenario_load(const char *path, tcb_scenario *out, tcb_diag *d)
     memset(out, 0, sizeof *out);
     path = path != NULL ? path : tcb_scenario_default_path();
     snprintf(out->path, sizeof out->path, "%s", path);
-    char *text = NULL;
-    size_t len = 0;
-    TCB_CHECK(tcb_yaml_read_file(path, &text, &len, NULL, d));
     yaml_document_t doc;
     tcb_yaml_src src = {.name = path, .doc = &doc};
-    tcb_status st = tcb_yaml_load(&src, "a scenario", text, len, d);
+    tcb_status st = tcb_yaml_load_file(&src, "a scenario", NULL, d);
     if (st == TCB_OK) {
         st = load_doc(&src, out, d);
         yaml_document_delete(&doc);
     }
-    free(text);
     return st;
 }

@@ -364,18 +364,14 @@ tcb_status tcb_hardware_load(const char *path, tcb_hardware *out, tcb_diag *d)
     if (path == NULL)
         path = tcb_hardware_default_path();
     snprintf(out->path, sizeof out->path, "%s", path);
-    char *text = NULL;
-    size_t len = 0;
-    TCB_CHECK(tcb_yaml_read_file(path, &text, &len, NULL, d));
     yaml_document_t doc;
     /* The catalog's own wording for a repeated key: "duplicate key 'K' in WHAT". */
     ctx x = {.src = {.name = path, .doc = &doc, .duplicate_names_map = true}, .d = d};
-    tcb_status st = tcb_yaml_load(&x.src, "the catalog", text, len, d);
+    tcb_status st = tcb_yaml_load_file(&x.src, "the catalog", NULL, d);
     if (st == TCB_OK) {
         st = parse_catalog(&x, out);
         yaml_document_delete(&doc);
     }
-    free(text);
     if (st != TCB_OK) {
         tcb_hardware_free(out);
         return st;

@@ -332,28 +332,21 @@ tcb_status tcb_model_load(const char *name, tcb_model *out, tcb_diag *d)
     if (len < 0 || (size_t)len >= sizeof out->path)
         return tcb_diag_set(d, TCB_ERR_CONFIG, "%s/%s.yaml: path too long", dir, name);
 
-    char *text = NULL;
-    size_t text_len = 0;
-    int err;
-    tcb_status st = tcb_yaml_read_file(out->path, &text, &text_len, &err, d);
-    if (st != TCB_OK) {
-        if (err == ENOENT) {
-            char have[700];
-            if (tcb_model_names(have, sizeof have, d) != TCB_OK)
-                return TCB_ERR_CONFIG; /* d says why the directory is unreadable */
-            return tcb_diag_set(d, TCB_ERR_CONFIG, "no model '%s' in %s (have: %s)", name, dir,
-                                have[0] ? have : "none");
-        }
-        return st;
-    }
+    int err = 0;
     yaml_document_t doc;
     tcb_yaml_src f = {.name = out->path, .doc = &doc};
-    st = tcb_yaml_load(&f, "a model file", text, text_len, d);
+    tcb_status st = tcb_yaml_load_file(&f, "a model file", &err, d);
+    if (st != TCB_OK && err == ENOENT) {
+        char have[700];
+        if (tcb_model_names(have, sizeof have, d) != TCB_OK)
+            return TCB_ERR_CONFIG; /* d says why the directory is unreadable */
+        return tcb_diag_set(d, TCB_ERR_CONFIG, "no model '%s' in %s (have: %s)", name, dir,
+                            have[0] ? have : "none");
+    }
     if (st == TCB_OK) {
         st = load_doc(&f, name, out, d);
         yaml_document_delete(&doc);
     }
-    free(text);
     if (st != TCB_OK) {
         char path[sizeof out->path];
         memcpy(path, out->path, sizeof path);
