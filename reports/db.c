@@ -57,8 +57,11 @@ _Static_assert(sizeof migrations / sizeof migrations[0] == TCB_DB_SCHEMA_VERSION
 tcb_status tcb_db_fail(tcb_db *db, int rc, tcb_diag *d, const char *what)
 {
     const char *msg = db->h != NULL ? sqlite3_errmsg(db->h) : sqlite3_errstr(rc);
-    /* A file that is not SQLite is the user's mistake, not a failure. */
-    tcb_status st = (rc & 0xff) == SQLITE_NOTADB ? TCB_ERR_CONFIG : TCB_ERR_RUNTIME;
+    /* A file that is not SQLite, or a damaged one, is bad input, like a
+     * broken suite: exit 2, not a failure of tcbench. */
+    int primary = rc & 0xff;
+    tcb_status st = primary == SQLITE_NOTADB || primary == SQLITE_CORRUPT ? TCB_ERR_CONFIG
+                                                                          : TCB_ERR_RUNTIME;
     return tcb_diag_set(d, st, "%s: %s: %s", db->path, what, msg);
 }
 

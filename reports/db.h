@@ -31,8 +31,8 @@ typedef struct {
 } tcb_db;
 
 /* Builds "PATH: what: SQLite's message" in d for a failed SQLite call and
- * returns its status: TCB_ERR_CONFIG for a file that is not SQLite (the
- * user's mistake), TCB_ERR_RUNTIME otherwise. */
+ * returns its status: TCB_ERR_CONFIG for a file that is not SQLite or is
+ * damaged (bad input), TCB_ERR_RUNTIME otherwise. */
 tcb_status tcb_db_fail(tcb_db *db, int rc, tcb_diag *d, const char *what);
 
 /* The one check of SQLite's return codes: anything but OK, ROW or DONE

@@ -91,6 +91,26 @@ grep -q "not a tcbench history database" "$WORK/err" || { cat "$WORK/err"; fail 
 expect_eq "the foreign database after" "$(md5sum <"$WORK/other.db")" "$b"
 pass "foreign and non-SQLite files refused, untouched"
 
+# A damaged tcbench database: its header is fine, two pages are not.
+run_status st "$TCBENCH" db import "$WORK/run" --db "$WORK/damaged.db" >/dev/null 2>&1
+expect_eq "import into a new database" "$st" 0
+sqlite3 "$WORK/damaged.db" 'PRAGMA wal_checkpoint(TRUNCATE)' >/dev/null
+head -c 8192 /dev/zero | tr '\0' x | dd of="$WORK/damaged.db" bs=4096 seek=2 conv=notrunc 2>/dev/null
+b=$(md5sum <"$WORK/damaged.db")
+mkdir "$WORK/next"
+sed "s/$id/next-night/g" "$WORK/run/run.json" >"$WORK/next/run.json"
+sed "s/$id/next-night/g" "$WORK/run/results.jsonl" >"$WORK/next/results.jsonl"
+# SQLite finds damage in the pages a command reads; import and list read
+# the runs table, which these pages hold.
+for cmd in "db import $WORK/next" "db list"; do
+    # shellcheck disable=SC2086 # the words of cmd are separate arguments
+    run_status st "$TCBENCH" $cmd --db "$WORK/damaged.db" >/dev/null 2>"$WORK/err"
+    expect_eq "$cmd on a damaged database: exit" "$st" 2
+    grep -q "damaged.db: .*malformed" "$WORK/err" || { cat "$WORK/err"; fail "message of $cmd"; }
+    expect_eq "$cmd: the damaged database after" "$(md5sum <"$WORK/damaged.db")" "$b"
+done
+pass "a damaged database: one message, exit 2, left as it was"
+
 run_status st "$TCBENCH" db list --db "$WORK/none.db" >/dev/null 2>"$WORK/err"
 expect_eq "list of a missing database exit" "$st" 2
 [ ! -e "$WORK/none.db" ] || fail "list made a database"
