@@ -174,26 +174,7 @@ static void describe(tcb_gate_report *r, const tcb_run_dir *run, const char *sys
     snprintf(r->system, sizeof r->system, "%s", system);
     snprintf(r->current_run, sizeof r->current_run, "%s", run->run_id);
     snprintf(r->baseline, sizeof r->baseline, "%s", baseline);
-    size_t i, len = 0;
-    json_t *node;
-    r->hosts[0] = '\0';
-    json_array_foreach(json_object_get(run->manifest, "nodes"), i, node)
-    {
-        json_t *h = json_object_get(node, "hostname");
-        int n = snprintf(r->hosts + len, sizeof r->hosts - len, "%s%s", i ? "," : "",
-                         json_is_string(h) ? json_string_value(h) : "?");
-        if (n < 0 || (size_t)n >= sizeof r->hosts - len)
-            break;
-        len += (size_t)n;
-    }
-}
-
-/* The system name import gives a run by default: its first node's host. */
-static const char *default_system(const tcb_run_dir *run)
-{
-    json_t *h =
-        json_object_get(json_array_get(json_object_get(run->manifest, "nodes"), 0), "hostname");
-    return json_is_string(h) ? json_string_value(h) : "unknown";
+    tcb_run_dir_hosts(run, r->hosts, sizeof r->hosts);
 }
 
 static tcb_status gate(const compare_options *o, tcb_compare_opts *opts, const tcb_run_dir *run,
@@ -239,7 +220,7 @@ tcb_status tcb_cmd_compare(int argc, char **argv)
         st = tcb_references_load(o.references, &refs, &d);
     if (st == TCB_OK) {
         opts.refs = &refs;
-        opts.system = o.system != NULL ? o.system : default_system(&run);
+        opts.system = o.system != NULL ? o.system : tcb_run_dir_system(&run);
         tcb_db db;
         st = tcb_db_open(o.db, false, &db, &d);
         if (st == TCB_OK) {

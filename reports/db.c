@@ -177,21 +177,6 @@ static const char *text_at(json_t *o, const char *key, const char *fallback)
     return json_is_string(v) ? json_string_value(v) : fallback;
 }
 
-/* Host names of the run's nodes, comma-separated, into buf. */
-static void hosts_of(json_t *manifest, char *buf, size_t size)
-{
-    size_t i, len = 0;
-    json_t *node;
-    buf[0] = '\0';
-    json_array_foreach(json_object_get(manifest, "nodes"), i, node) {
-        int n = snprintf(buf + len, size - len, "%s%s", i ? "," : "",
-                         text_at(node, "hostname", "?"));
-        if (n < 0 || (size_t)n >= size - len)
-            break;
-        len += (size_t)n;
-    }
-}
-
 static int bind_text(sqlite3_stmt *st, int i, const char *s)
 {
     return s != NULL ? sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT) : sqlite3_bind_null(st, i);
@@ -246,9 +231,9 @@ static tcb_status insert_run(tcb_db *db, inserts *in, const tcb_run_dir *run, co
 {
     json_t *m = run->manifest;
     char hosts[1024];
-    hosts_of(m, hosts, sizeof hosts);
+    tcb_run_dir_hosts(run, hosts, sizeof hosts);
     if (system == NULL)
-        system = text_at(json_array_get(json_object_get(m, "nodes"), 0), "hostname", "unknown");
+        system = tcb_run_dir_system(run);
     char *manifest = json_dumps(m, JSON_COMPACT | JSON_PRESERVE_ORDER);
     TCB_ALLOC_CHECK(manifest);
     json_t *tcb = json_object_get(m, "tcbench");

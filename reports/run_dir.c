@@ -187,3 +187,29 @@ char *tcb_case_label(json_t *rec)
     }
     return buf;
 }
+
+static const char *hostname_of(json_t *node, const char *fallback)
+{
+    const char *h = string_at(node, "hostname");
+    return h != NULL ? h : fallback;
+}
+
+void tcb_run_dir_hosts(const tcb_run_dir *run, char *buf, size_t size)
+{
+    size_t i, len = 0;
+    json_t *node;
+    buf[0] = '\0';
+    json_array_foreach(json_object_get(run->manifest, "nodes"), i, node) {
+        int n = snprintf(buf + len, size - len, "%s%s", i ? "," : "", hostname_of(node, "?"));
+        if (n < 0 || (size_t)n >= size - len) {
+            buf[len] = '\0';
+            break;
+        }
+        len += (size_t)n;
+    }
+}
+
+const char *tcb_run_dir_system(const tcb_run_dir *run)
+{
+    return hostname_of(json_array_get(json_object_get(run->manifest, "nodes"), 0), "unknown");
+}

@@ -7,6 +7,7 @@
 #include "tcb_error.h"
 
 #include <jansson.h>
+#include <stddef.h>
 
 typedef struct {
     const char *dir;      /* as given; not owned */
@@ -23,6 +24,15 @@ typedef struct {
  * nothing to free. */
 tcb_status tcb_run_dir_read(const char *dir, tcb_run_dir *out, tcb_diag *d);
 void tcb_run_dir_free(tcb_run_dir *r);
+
+/* The run's node host names, comma-separated, into buf (size bytes; a
+ * list that does not fit stops at the last whole name). */
+void tcb_run_dir_hosts(const tcb_run_dir *run, char *buf, size_t size);
+
+/* The system a run stands for when none is named: its first node's host
+ * name ("unknown" without one). `db import` and `compare` both default to
+ * it, so tonight's run meets the nights imported before it. */
+const char *tcb_run_dir_system(const tcb_run_dir *run);
 
 /* The identity of a case across runs (nights): workload, backend, ranks,
  * nodes and the parameters with sorted keys, e.g.
