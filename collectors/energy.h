@@ -68,6 +68,10 @@ typedef struct {
  * `energy: auto` moves on to the next. */
 typedef struct {
     const char *name; /* "rapl", "nvml", "amdsmi", "none" */
+    const char *summary; /* one line for `tcbench list` */
+    /* It reads the node's counters (rapl): the run loop opens it on each
+     * node's reader alone. Otherwise it reads this rank's device, or nothing. */
+    bool node_level;
     tcb_status (*open)(const tcb_energy_config *cfg, void **state, tcb_diag *d);
     /* Starts a window: reads the counters, or starts sampling. */
     tcb_status (*begin)(void *state, tcb_diag *d);

@@ -362,6 +362,8 @@ static tcb_status end_amdsmi(void *state, tcb_energy_reading *out, int *n, tcb_d
 
 const tcb_energy_backend tcb_energy_amdsmi = {
     .name = "amdsmi",
+    .summary = "AMD GPU energy counter of each rank's GPU, libamd_smi or "
+               "librocm_smi64 loaded at run time",
     .open = open_amdsmi,
     .begin = begin_amdsmi,
     .end = end_amdsmi,

@@ -204,7 +204,7 @@ static void close_nvml(void *state)
             const char *why_ = dlerror();                                                \
             return tcb_diag_set(d, TCB_ERR_CONFIG,                                       \
                                 "nvml: '%s' has no %s (%s): not NVML, or a driver too "  \
-                                "old; point nvml_library at libnvidia-ml.so.1",          \
+                                "old; point TCBENCH_NVML_LIBRARY at libnvidia-ml.so.1",  \
                                 (s)->lib_name, symbol, why_ != NULL ? why_ : "NULL");    \
         }                                                                                \
         (s)->field = (__typeof__((s)->field))sym_;                                       \
@@ -220,7 +220,8 @@ static tcb_status nvml_load(nvml_state *s, const tcb_energy_config *cfg, tcb_dia
         const char *why = dlerror();
         return tcb_diag_set(d, TCB_ERR_CONFIG,
                             "nvml: cannot load '%s': %s (no NVIDIA driver here? use another "
-                            "energy backend, or point nvml_library at libnvidia-ml.so.1)",
+                            "energy backend, or point TCBENCH_NVML_LIBRARY at "
+                            "libnvidia-ml.so.1)",
                             s->lib_name, why != NULL ? why : "unknown error");
     }
     /* The _v2 names are the ones nvml.h maps nvmlInit and friends to; the
@@ -432,6 +433,8 @@ static tcb_status end_nvml(void *state, tcb_energy_reading *out, int *n, tcb_dia
 
 const tcb_energy_backend tcb_energy_nvml = {
     .name = "nvml",
+    .summary = "NVIDIA GPU energy counter (or sampled power) of each rank's GPU, "
+               "libnvidia-ml loaded at run time",
     .open = open_nvml,
     .begin = begin_nvml,
     .end = end_nvml,

@@ -366,6 +366,8 @@ static void rapl_close(void *state)
 
 const tcb_energy_backend tcb_energy_rapl = {
     .name = "rapl",
+    .summary = "CPU package and DRAM energy counters from Linux powercap, one rank per node",
+    .node_level = true,
     .open = rapl_open,
     .begin = rapl_begin,
     .end = rapl_end,

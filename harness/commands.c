@@ -1,6 +1,7 @@
 #include "commands.h"
 #include "comm.h"
 #include "compute.h"
+#include "energy_meter.h"
 #include "manifest.h"
 #include "nodes.h"
 #include "record.h"
@@ -11,6 +12,7 @@
 #include "topology.h"
 #include "watchdog.h"
 #include "workload.h"
+#include "yaml_doc.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -172,7 +174,13 @@ static void print_cases(const tcb_suite *suite, FILE *out)
                 c->workload->name, c->backend[0] ? "/" : "", c->backend, desc, c->warmup,
                 c->iters, c->timeout_s);
     }
-    fprintf(out, "%d case(s) from %s\n", suite->ncases, suite->path);
+    char energy[128] = "auto";
+    if (!suite->energy_auto) {
+        energy[0] = '\0';
+        for (int i = 0; i < suite->nenergy; i++)
+            tcb_yaml_list_append(energy, sizeof energy, suite->energy[i]);
+    }
+    fprintf(out, "%d case(s) from %s; energy: %s\n", suite->ncases, suite->path, energy);
 }
 
 /* mkdir -p */
@@ -249,8 +257,18 @@ tcb_status tcb_cmd_run(const tcb_world *w, int argc, char **argv, int full_argc,
         return TCB_OK;
     }
 
+    /* Before the run directory: a listed energy backend that does not work
+     * here stops the run with nothing written. */
+    tcb_energy_meter *energy = NULL;
+    json_t *energy_tried = NULL;
+    tcb_status s = tcb_energy_meter_open(w, &suite, &energy, &energy_tried);
+    if (s != TCB_OK) {
+        tcb_suite_free(&suite);
+        return s;
+    }
+
     char run_id[128] = "", dir[PATH_MAX] = "";
-    tcb_status s = prepare_run_dir(w, &suite, o.dir, run_id, dir);
+    s = prepare_run_dir(w, &suite, o.dir, run_id, dir);
     json_t *manifest = NULL;
     tcb_results *results = NULL;
     tcb_watchdog *watchdog = NULL;
@@ -258,6 +276,8 @@ tcb_status tcb_cmd_run(const tcb_world *w, int argc, char **argv, int full_argc,
     if (s == TCB_OK) {
         tcb_status ms = TCB_OK;
         manifest = tcb_manifest_new(w, &suite, run_id, full_argc, full_argv, &ms);
+        if (manifest != NULL)
+            tcb_manifest_set_energy(manifest, &suite, energy_tried);
         if (w->rank == 0 && ms == TCB_OK)
             ms = tcb_manifest_write(dir, manifest);
         if (w->rank == 0 && ms == TCB_OK)
@@ -278,6 +298,7 @@ tcb_status tcb_cmd_run(const tcb_world *w, int argc, char **argv, int full_argc,
             .table = w->rank == 0 ? stdout : NULL,
             .progress = w->rank == 0 ? stderr : NULL,
             .facts = w->rank == 0 ? tcb_facts_new() : NULL,
+            .energy = energy,
         };
         s = tcb_run_suite(&ctx, &suite, counts);
         tcb_facts_free(ctx.facts);
@@ -290,6 +311,8 @@ tcb_status tcb_cmd_run(const tcb_world *w, int argc, char **argv, int full_argc,
                 counts[0], counts[1], counts[4], counts[3], dir);
     }
     json_decref(manifest);
+    json_decref(energy_tried);
+    tcb_energy_meter_close(energy);
     tcb_results_close(results);
     tcb_suite_free(&suite);
     return tcb_world_agree(w, s);
@@ -360,6 +383,9 @@ tcb_status tcb_cmd_list(void)
            "  %-12s hostname, CPU model, cores, memory, kernel per node\n"
            "  %-12s hwloc %s: packages, NUMA, caches, PCI GPUs and NICs per node\n",
            "timer", "sysinfo", "topology", HWLOC_VERSION);
+    printf("energy (suite key energy: auto tries them in this order):\n");
+    for (int i = 0; tcb_energy_backends[i] != NULL; i++)
+        printf("  %-12s %s\n", tcb_energy_backends[i]->name, tcb_energy_backends[i]->summary);
     return TCB_OK;
 }
 

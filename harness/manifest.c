@@ -20,7 +20,7 @@ const char *const tcb_check_names[5] = {"ok", "wrong", "timeout", "error", "skip
  * launcher's placement, device visibility and thread counts. */
 static json_t *relevant_environment(void)
 {
-    static const char *const prefixes[] = {"NCCL_", "OMPI_", "UCX_", "SLURM_", NULL};
+    static const char *const prefixes[] = {"NCCL_", "OMPI_", "UCX_", "SLURM_", "TCBENCH_", NULL};
     static const char *const names[] = {"CUDA_VISIBLE_DEVICES", "OMP_NUM_THREADS", NULL};
     json_t *env = json_object();
     for (char **e = environ; *e != NULL; e++) {
@@ -95,6 +95,17 @@ json_t *tcb_manifest_new(const tcb_world *w, const tcb_suite *suite, const char 
     json_object_set_new(m, "nodes", nodes);
     json_object_set_new(m, "environment", relevant_environment());
     return m;
+}
+
+void tcb_manifest_set_energy(json_t *m, const tcb_suite *suite, const json_t *tried)
+{
+    json_t *asked = suite->energy_auto ? json_string("auto") : json_array();
+    for (int i = 0; !suite->energy_auto && i < suite->nenergy; i++)
+        json_array_append_new(asked, json_string(suite->energy[i]));
+    json_t *o = json_object();
+    json_object_set_new(o, "asked", asked);
+    json_object_set_new(o, "tried", tried != NULL ? json_deep_copy(tried) : json_array());
+    json_object_set_new(m, "energy", o);
 }
 
 void tcb_manifest_finish(json_t *m, int exit_status, const int counts[5])

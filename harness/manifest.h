@@ -15,6 +15,10 @@
 json_t *tcb_manifest_new(const tcb_world *w, const tcb_suite *suite, const char *run_id,
                          int argc, char **argv, tcb_status *status);
 
+/* m["energy"]: what the suite asked for (auto or the list) and what the
+ * energy meter tried (tcb_energy_meter_open's tried; copied). */
+void tcb_manifest_set_energy(json_t *m, const tcb_suite *suite, const json_t *tried);
+
 /* Marks the run as ended: end time, exit status, "finished": true, and the
  * count of records by check status. */
 void tcb_manifest_finish(json_t *m, int exit_status, const int counts[5]);

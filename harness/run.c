@@ -17,6 +17,7 @@ typedef struct {
     long long wrong;     /* summed over ranks; -1 when not checked */
     char detail[256];
     double *samples;     /* iters seconds, this rank's */
+    bool window_open;    /* the energy window is open (on every rank alike) */
     bool timed;
 } case_outcome;
 
@@ -33,6 +34,17 @@ static tcb_status time_iterations(const tcb_world *w, const tcb_workload *wl, vo
         TCB_CHECK(s);
     }
     return TCB_OK;
+}
+
+/* What the energy window opens and closes after: this rank's device idle
+ * (and, by the agreement that follows, every rank there), so a node's
+ * counters see the whole job's work. A rank that failed does not wait on its
+ * device. */
+static tcb_status settle(const tcb_workload *wl, void *state, tcb_status mine)
+{
+    if (mine != TCB_OK || wl->sync == NULL)
+        return mine;
+    return wl->sync(state);
 }
 
 /* setup is done and agreed: skip or warm up, check, time. Every rank takes
@@ -73,10 +85,29 @@ static void measure(const tcb_run_ctx *ctx, const tcb_case *c, void *state,
     }
 
     o->samples = calloc((size_t)c->iters, sizeof *o->samples);
-    o->status = o->samples != NULL ? time_iterations(w, wl, state, c->iters, o->samples)
-                                   : TCB_ERR_RUNTIME;
+    o->status = tcb_world_agree(w, o->samples != NULL ? TCB_OK : TCB_ERR_RUNTIME);
+    bool energy = ctx->energy != NULL && tcb_energy_meter_measures(ctx->energy);
+    if (energy && o->status == TCB_OK)
+        o->status = tcb_world_agree(w, settle(wl, state, TCB_OK));
+    if (o->status != TCB_OK)
+        return;
+
+    if (energy) {
+        tcb_energy_meter_begin(ctx->energy);
+        o->window_open = true;
+    }
+    o->status = time_iterations(w, wl, state, c->iters, o->samples);
     o->timed = o->status == TCB_OK;
     o->check = CHECK_OK;
+}
+
+static const char *not_timed_why(int check)
+{
+    switch (check) {
+    case CHECK_SKIPPED: return "the case was skipped, so nothing was timed";
+    case CHECK_WRONG: return "the result failed its check, so nothing was timed";
+    default: return "the case failed before its timed part ended";
+    }
 }
 
 static void print_table(tcb_run_ctx *ctx, const tcb_case *c, void *state,
@@ -103,8 +134,14 @@ tcb_status tcb_run_case(tcb_run_ctx *ctx, const tcb_case *c, int *check,
     bool root = w->rank == 0;
 
     json_t *rec = root ? tcb_record_new(ctx->run_id, c, w->size, w->nodes) : NULL;
-    if (ctx->watchdog != NULL)
-        tcb_watchdog_arm(ctx->watchdog, c, root ? json_deep_copy(rec) : NULL);
+    if (ctx->watchdog != NULL) {
+        /* What the watchdog writes if the case never ends. */
+        json_t *timeout_rec = root ? json_deep_copy(rec) : NULL;
+        if (timeout_rec != NULL && ctx->energy != NULL)
+            tcb_energy_meter_not_measured(ctx->energy, timeout_rec,
+                                          "the case did not end: the watchdog stopped it");
+        tcb_watchdog_arm(ctx->watchdog, c, timeout_rec);
+    }
 
     case_outcome o = {.status = TCB_OK, .check = CHECK_ERROR, .wrong = -1};
     void *state = NULL;
@@ -119,6 +156,12 @@ tcb_status tcb_run_case(tcb_run_ctx *ctx, const tcb_case *c, int *check,
      * recorded twice. */
     if (ctx->watchdog != NULL)
         tcb_watchdog_rank_done(ctx->watchdog, c);
+    /* The agreement is the barrier the window closes after; a rank that
+     * failed joins it too, so none waits in a collective the others skip. */
+    if (o.window_open) {
+        o.status = tcb_world_agree(w, settle(wl, state, o.status));
+        tcb_energy_meter_end(ctx->energy);
+    }
     o.status = tcb_world_agree(w, o.status);
     if (ctx->watchdog != NULL)
         tcb_watchdog_disarm(ctx->watchdog, c);
@@ -150,15 +193,21 @@ tcb_status tcb_run_case(tcb_run_ctx *ctx, const tcb_case *c, int *check,
         }
     }
 
+    if (root && o.timed) {
+        tcb_record_set_time(rec, &t);
+        wl->metrics(state, &t, ctx->facts, c, rec);
+        /* The samples let a later comparison test for noise (tcbench compare). */
+        json_object_set(rec, "samples_s", samples);
+    }
+    /* After the metrics: joules per token needs the work they give. */
+    if (ctx->energy != NULL && o.timed)
+        o.status = tcb_status_worst(o.status, tcb_energy_meter_record(ctx->energy, w, rec));
+    else if (ctx->energy != NULL && root)
+        tcb_energy_meter_not_measured(ctx->energy, rec, not_timed_why(o.check));
+
     if (root) {
         tcb_record_set_check(rec, tcb_check_names[o.check], o.wrong,
                              o.detail[0] ? o.detail : NULL);
-        if (o.timed) {
-            tcb_record_set_time(rec, &t);
-            wl->metrics(state, &t, ctx->facts, c, rec);
-            /* The samples let a later comparison test for noise (tcbench compare). */
-            json_object_set(rec, "samples_s", samples);
-        }
         if (ctx->results != NULL) {
             tcb_status s = tcb_results_append(ctx->results, rec);
             o.status = tcb_status_worst(o.status, s);

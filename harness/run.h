@@ -2,6 +2,7 @@
 #ifndef TCB_RUN_H
 #define TCB_RUN_H
 
+#include "energy_meter.h"
 #include "facts.h"
 #include "results.h"
 #include "stats.h"
@@ -19,6 +20,8 @@ typedef struct {
     FILE *table;           /* results tables (rank 0); NULL for none */
     FILE *progress;        /* progress lines (rank 0); NULL for none */
     tcb_facts *facts;      /* what cases leave for later ones (rank 0); may be NULL */
+    tcb_energy_meter *energy; /* the window around each case's timed part; NULL: none,
+                               * and records get no energy object */
     char table_key[256];   /* the table being printed; a new key starts a new one */
 } tcb_run_ctx;
 

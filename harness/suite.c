@@ -7,6 +7,7 @@
 #include "suite.h"
 
 #include "comm.h"
+#include "energy.h"
 #include "fnv.h"
 #include "suite_internal.h"
 #include "workload.h"
@@ -19,7 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const top_keys[] = {"name", "defaults", "cases", NULL};
+static const char *const top_keys[] = {"name", "defaults", "energy", "cases", NULL};
 static const char *const timing_keys[] = {"warmup", "iters", "timeout_s", NULL};
 static const char *const entry_keys[] = {"workload", "backend", "warmup", "iters",
                                          "timeout_s", "params", NULL};
@@ -222,6 +223,65 @@ static void free_entries(tcb_suite_entry *entries, int n)
     free(entries);
 }
 
+/* Every energy backend's name, "nvml, amdsmi, rapl, none", for messages. */
+static const char *energy_names(char *buf, size_t n)
+{
+    buf[0] = '\0';
+    for (int i = 0; tcb_energy_backends[i] != NULL; i++)
+        tcb_yaml_list_append(buf, n, tcb_energy_backends[i]->name);
+    return buf;
+}
+
+/* One name of `energy:` added to s->energy. */
+static tcb_status add_energy(const tcb_yaml_src *src, yaml_node_t *n, tcb_suite *s,
+                             tcb_diag *d)
+{
+    char known[128];
+    const tcb_energy_backend *b =
+        n->type == YAML_SCALAR_NODE ? tcb_energy_find(tcb_yaml_scalar(n)) : NULL;
+    if (b == NULL)
+        return tcb_yaml_error(d, src, n, "unknown energy backend '%s' (expected auto or one "
+                              "of: %s)", n->type == YAML_SCALAR_NODE ? tcb_yaml_scalar(n)
+                              : tcb_yaml_node_kind(n), energy_names(known, sizeof known));
+    for (int j = 0; j < s->nenergy; j++)
+        if (s->energy[j] == b->name)
+            return tcb_yaml_error(d, src, n, "energy backend '%s' is listed twice", b->name);
+    if (s->nenergy == TCB_SUITE_MAX_ENERGY)
+        return tcb_yaml_error(d, src, n, "more than %d energy backends", TCB_SUITE_MAX_ENERGY);
+    s->energy[s->nenergy++] = b->name;
+    return TCB_OK;
+}
+
+/* `energy: auto`, `energy: NAME` or `energy: [NAME, ...]`: which energy
+ * backends every rank opens. A listed backend must work on every rank;
+ * auto takes what works and records what it tried. */
+static tcb_status parse_energy(const tcb_yaml_src *src, yaml_node_t *v, tcb_suite *s,
+                               tcb_diag *d)
+{
+    char known[128];
+    s->nenergy = 0;
+    s->energy_auto = v->type == YAML_SCALAR_NODE && strcmp(tcb_yaml_scalar(v), "auto") == 0;
+    if (s->energy_auto)
+        return TCB_OK;
+    if (v->type == YAML_SCALAR_NODE && !is_null(v))
+        return add_energy(src, v, s, d);
+    if (v->type != YAML_SEQUENCE_NODE)
+        return tcb_yaml_error(d, src, v, "'energy' must be auto or a list of backends (%s), "
+                              "got %s", energy_names(known, sizeof known),
+                              tcb_yaml_node_kind(v));
+    for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top;
+         it++)
+        TCB_CHECK(add_energy(src, yaml_document_get_node(src->doc, *it), s, d));
+    if (s->nenergy == 0)
+        return tcb_yaml_error(d, src, v, "'energy' is an empty list; give auto or backends "
+                              "(%s)", energy_names(known, sizeof known));
+    for (int j = 0; j < s->nenergy && s->nenergy > 1; j++)
+        if (s->energy[j] == tcb_energy_none.name)
+            return tcb_yaml_error(d, src, v, "energy backend 'none' measures nothing; list "
+                                  "it alone, not with others");
+    return TCB_OK;
+}
+
 /* The top level: name, defaults, cases. Fills s->name and *out (calloc'd;
  * partly filled on failure, the caller frees it with free_entries). */
 static tcb_status load_top(const tcb_yaml_src *src, tcb_suite *s,
@@ -252,6 +312,11 @@ static tcb_status load_top(const tcb_yaml_src *src, tcb_suite *s,
         TCB_CHECK(tcb_yaml_check_map(src, defaults, "'defaults'", timing_keys, d));
         TCB_CHECK(parse_timing_map(src, defaults, &t, d));
     }
+
+    s->energy_auto = true;
+    yaml_node_t *energy = tcb_yaml_map_get(src, root, "energy");
+    if (energy != NULL && !is_null(energy))
+        TCB_CHECK(parse_energy(src, energy, s, d));
 
     yaml_node_t *cases = tcb_yaml_map_get(src, root, "cases");
     if (cases == NULL)
@@ -297,14 +362,14 @@ static tcb_status unknown_set_key(const char *label, const char *key,
         }
     }
     return tcb_diag_set(d, TCB_ERR_CONFIG,
-                        "%s:1:1: unknown key '%s': not warmup, iters or timeout_s, and no "
+                        "%s:1:1: unknown key '%s': not warmup, iters, timeout_s or energy, and no "
                         "case's workload has a parameter of that name (they have: %s)",
                         label, key, list);
 }
 
 /* One "KEY=VALUE": VALUE is parsed as YAML, its errors reported against the
  * literal "--set KEY=VALUE" with columns counted in "KEY=VALUE". */
-static tcb_status apply_set(const char *set, tcb_suite_entry *entries, int n,
+static tcb_status apply_set(const char *set, tcb_suite *s, tcb_suite_entry *entries, int n,
                             timing_override *over, tcb_diag *d)
 {
     const char *eq = strchr(set, '=');
@@ -332,6 +397,8 @@ static tcb_status apply_set(const char *set, tcb_suite_entry *entries, int n,
                strcmp(key, "timeout_s") == 0) {
         st = parse_timing_value(&src, key, root, &over->t, d);
         *(key[0] == 'w' ? &over->warmup : key[0] == 'i' ? &over->iters : &over->timeout_s) = true;
+    } else if (strcmp(key, "energy") == 0) {
+        st = parse_energy(&src, root, s, d);
     } else {
         int found = 0;
         for (int i = 0; i < n && st == TCB_OK; i++) {
@@ -397,7 +464,7 @@ tcb_status tcb_suite_load(const char *path, const char *const *sets, int nsets,
         }
     }
     for (int i = 0; i < nsets && st == TCB_OK; i++)
-        st = apply_set(sets[i], entries, nentries, &over, diag);
+        st = apply_set(sets[i], &s, entries, nentries, &over, diag);
     if (st == TCB_OK) {
         apply_timing(entries, nentries, &over);
         st = tcb_suite_fill_defaults(path, entries, nentries, diag);

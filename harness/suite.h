@@ -18,6 +18,8 @@
 #include "params.h"
 #include "tcb_error.h"
 
+#include <stdbool.h>
+
 struct tcb_workload;
 
 /* One expanded case: a workload, its backend and one value per parameter. */
@@ -32,6 +34,8 @@ typedef struct {
     int source_line, source_column;      /* 1-based position of the case's entry */
 } tcb_case;
 
+#define TCB_SUITE_MAX_ENERGY 8
+
 typedef struct {
     char *path;          /* as given on the command line */
     char *name;          /* the suite's `name:` */
@@ -39,11 +43,18 @@ typedef struct {
     long text_len;
     tcb_case *cases;
     int ncases;
+    /* `energy:` the energy backends every rank opens (docs/energy.md): every
+     * one that works here (auto, the default), or exactly the listed ones.
+     * The names are the registry's own strings. */
+    bool energy_auto;
+    int nenergy;
+    const char *energy[TCB_SUITE_MAX_ENERGY];
 } tcb_suite;
 
 /* Reads, validates and expands the suite at path, then applies the overrides
  * (each "KEY=VALUE" from --set; nsets may be 0). KEY is warmup, iters or
- * timeout_s (overriding every case) or the name of a parameter (overriding it in
+ * timeout_s (overriding every case), energy (the suite's `energy:`) or the
+ * name of a parameter (overriding it in
  * every case whose workload declares it; a KEY no case declares is an error).
  * VALUE is YAML, so lists and ranges work there too.
  *

@@ -84,6 +84,39 @@ long long tcb_world_sum(const tcb_world *w, long long v)
     return out;
 }
 
+tcb_status tcb_world_gather_bytes(const tcb_world *w, const void *mine, int len, char **all,
+                                  int *lens)
+{
+    *all = NULL;
+    TCB_MPI_CHECK(MPI_Gather(&len, 1, MPI_INT, lens, 1, MPI_INT, 0, w->world));
+    int *displs = NULL;
+    tcb_status s = TCB_OK;
+    if (w->rank == 0) {
+        long total = 0;
+        displs = calloc((size_t)w->size, sizeof *displs);
+        for (int r = 0; displs != NULL && r < w->size; r++) {
+            displs[r] = (int)total;
+            total += lens[r];
+        }
+        *all = displs != NULL ? malloc((size_t)total + 1) : NULL; /* + 1: never malloc(0) */
+        if (*all == NULL)
+            s = tcb_log_failure(TCB_ERR_RUNTIME, __FILE__, __LINE__, "malloc",
+                                "out of memory");
+    }
+    /* Every rank learns whether rank 0 can take the bytes: none waits in a
+     * gather that rank 0 never joins. */
+    if ((s = tcb_world_agree(w, s)) == TCB_OK &&
+        MPI_Gatherv(mine, len, MPI_BYTE, *all, lens, displs, MPI_BYTE, 0, w->world) !=
+            MPI_SUCCESS)
+        s = tcb_log_failure(TCB_ERR_RUNTIME, __FILE__, __LINE__, "MPI_Gatherv", "failed");
+    free(displs);
+    if (s != TCB_OK) {
+        free(*all);
+        *all = NULL;
+    }
+    return s;
+}
+
 tcb_status tcb_world_bcast_string(const tcb_world *w, char *buf, int n)
 {
     TCB_MPI_CHECK(MPI_Bcast(buf, n, MPI_CHAR, 0, w->world));
@@ -160,6 +193,18 @@ long long tcb_world_sum(const tcb_world *w, long long v)
     return v;
 }
 
+tcb_status tcb_world_gather_bytes(const tcb_world *w, const void *mine, int len, char **all,
+                                  int *lens)
+{
+    (void)w;
+    *all = malloc((size_t)len + 1);
+    TCB_ALLOC_CHECK(*all);
+    if (len > 0)
+        memcpy(*all, mine, (size_t)len);
+    lens[0] = len;
+    return TCB_OK;
+}
+
 tcb_status tcb_world_bcast_string(const tcb_world *w, char *buf, int n)
 {
     (void)w;
@@ -180,11 +225,6 @@ void tcb_world_finalize(tcb_world *w)
 }
 #endif
 
-/* Launchers export how many ranks they started; MPI says how many it sees.
- * They differ when the launcher and the MPI library do not speak the same
- * protocol (srun without --mpi=pmix for a PMIx-only Open MPI, say): each
- * process then comes up as a singleton of size 1 and would run the whole
- * suite alone, N times over. */
 /* The job size the launcher asked for, or 0 where none says. The first
  * variable set decides: mpirun's own, then PMIx/PMI, then Slurm's step size.
  * SLURM_NTASKS alone describes the allocation, not this step (a batch script

@@ -422,7 +422,8 @@ Test(suite, set_errors_name_the_override)
     expect_set_error("=3", "--set =3:1:1: expected KEY=VALUE");
     char want[1024], a[256], b[256];
     snprintf(want, sizeof want,
-             "--set foo=1:1:1: unknown key 'foo': not warmup, iters or timeout_s, and no case's "
+             "--set foo=1:1:1: unknown key 'foo': not warmup, iters, timeout_s or energy, and no "
+             "case's "
              "workload has a parameter of that name (they have: %s, %s)",
              param_names("collective", a, sizeof a), param_names("sleep", b, sizeof b));
     expect_set_error("foo=1", want);
@@ -449,7 +450,7 @@ static const struct {
     {"name: \xff\n", "1:7: invalid YAML: invalid leading UTF-8 octet"},
     /* the top level */
     {"name: t\ncase: []\n",
-     "2:1: unknown key 'case' in the suite (expected one of: name, defaults, cases)"},
+     "2:1: unknown key 'case' in the suite (expected one of: name, defaults, energy, cases)"},
     {"name: t\nname: u\ncases: []\n", "2:1: duplicate key 'name' (first given at line 1, column 1)"},
     {"cases: []\n", "1:1: missing required key 'name'"},
     {"name: {a: 1}\ncases: []\n", "1:7: 'name' must be a non-empty string, got a mapping"},
@@ -564,6 +565,82 @@ static const struct {
      "3:5: the suite expands to more than 1000000 cases with this one; narrow its lists and "
      "ranges"},
 };
+
+/* ---- energy ----------------------------------------------------------- */
+
+#define SLEEP_CASES "cases:\n  - workload: sleep\n    params: {seconds: 0.01}\n"
+
+/* The suite's energy choice as text: "auto" or "a,b". */
+static const char *energy_choice(const tcb_suite *s)
+{
+    static char buf[128];
+    if (s->energy_auto)
+        return "auto";
+    buf[0] = '\0';
+    for (int i = 0; i < s->nenergy; i++)
+        snprintf(buf + strlen(buf), sizeof buf - strlen(buf), "%s%s", i ? "," : "", s->energy[i]);
+    return buf;
+}
+
+Test(suite, energy_is_auto_unless_the_suite_or_set_says)
+{
+    static const struct {
+        const char *yaml;
+        const char *set; /* NULL: none */
+        const char *want;
+    } rows[] = {
+        {"name: t\n" SLEEP_CASES, NULL, "auto"},
+        {"name: t\nenergy:\n" SLEEP_CASES, NULL, "auto"},
+        {"name: t\nenergy: auto\n" SLEEP_CASES, NULL, "auto"},
+        {"name: t\nenergy: rapl\n" SLEEP_CASES, NULL, "rapl"},
+        {"name: t\nenergy: [nvml, rapl]\n" SLEEP_CASES, NULL, "nvml,rapl"},
+        {"name: t\nenergy: none\n" SLEEP_CASES, NULL, "none"},
+        {"name: t\nenergy: [rapl]\n" SLEEP_CASES, "energy=auto", "auto"},
+        {"name: t\n" SLEEP_CASES, "energy=[amdsmi, rapl]", "amdsmi,rapl"},
+        {"name: t\n" SLEEP_CASES, "energy=none", "none"},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        tcb_suite s;
+        load_ok(rows[i].yaml, rows[i].set ? &rows[i].set : NULL, rows[i].set ? 1 : 0, &s);
+        cr_expect_str_eq(energy_choice(&s), rows[i].want, "row %zu", i);
+        tcb_suite_free(&s);
+    }
+}
+
+Test(suite, energy_errors_have_their_position)
+{
+    static const struct {
+        const char *yaml, *want;
+    } rows[] = {
+        {"name: t\nenergy: rapel\n" SLEEP_CASES,
+         "2:9: unknown energy backend 'rapel' (expected auto or one of: nvml, amdsmi, rapl, "
+         "none)"},
+        {"name: t\nenergy: [rapl, nvml, rapl]\n" SLEEP_CASES,
+         "2:22: energy backend 'rapl' is listed twice"},
+        {"name: t\nenergy: [rapl, none]\n" SLEEP_CASES,
+         "2:9: energy backend 'none' measures nothing; list it alone, not with others"},
+        {"name: t\nenergy: []\n" SLEEP_CASES,
+         "2:9: 'energy' is an empty list; give auto or backends (nvml, amdsmi, rapl, none)"},
+        {"name: t\nenergy: {rapl: 1}\n" SLEEP_CASES,
+         "2:9: 'energy' must be auto or a list of backends (nvml, amdsmi, rapl, none), got a "
+         "mapping"},
+        {"name: t\nenergy: [[rapl]]\n" SLEEP_CASES,
+         "2:10: unknown energy backend 'a list' (expected auto or one of: nvml, amdsmi, rapl, "
+         "none)"},
+        {"name: t\nenergy: [auto]\n" SLEEP_CASES,
+         "2:10: unknown energy backend 'auto' (expected auto or one of: nvml, amdsmi, rapl, "
+         "none)"},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        tcb_suite s;
+        char msg[1024];
+        cr_expect_eq(load_text(rows[i].yaml, NULL, 0, &s, msg), TCB_ERR_CONFIG, "row %zu", i);
+        cr_expect_str_eq(msg, rows[i].want, "row %zu: got %s", i, msg);
+        cr_expect_null(s.cases);
+    }
+    expect_set_error("energy=[rapl, rapl]", "--set energy=[rapl, rapl]:1:15: energy backend "
+                                            "'rapl' is listed twice");
+}
 
 Test(suite, every_error_has_its_position_and_message)
 {

@@ -54,6 +54,7 @@ typedef struct {
     int m, n, k, lda, ldb, ldc;
     bool ta, tb;
     int threads;                  /* what the backend really runs with */
+    int ranks;                    /* every rank runs the product */
     void *mem;                    /* the one backend allocation */
     float *a, *b, *c;             /* into mem: a (M,K) or (K,M), b (K,N) or (N,K), c (M,N) */
     float *ha, *hb, *hc;          /* host views: == a, b, c for host memory */
@@ -165,6 +166,7 @@ static tcb_status gemm_setup(const tcb_world *w, const tcb_case *c, void **state
     if (s->be == NULL || s->be->gemm == NULL)
         return tcb_log_failure(TCB_ERR_CONFIG, __FILE__, __LINE__, c->backend,
                                "no compute backend with a gemm of that name");
+    s->ranks = w->size;
     s->m = (int)tcb_params_int(&c->params, "m");
     s->n = (int)tcb_params_int(&c->params, "n");
     s->k = (int)tcb_params_int(&c->params, "k");
@@ -367,6 +369,7 @@ static void gemm_metrics(void *state, const tcb_stats *t, tcb_facts *facts,
     json_object_set_new(rec, "flops_formula", json_string("2*M*N*K"));
     json_object_set_new(rec, "device", json_string(s->info.name));
     tcb_record_metric(rec, "flops", flops);
+    tcb_record_metric(rec, "iter_flops", flops * s->ranks); /* every rank multiplies */
     tcb_record_metric(rec, "threads", s->threads);
 
     /* Without flush, the harness's time (slowest rank per iteration). With

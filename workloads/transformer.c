@@ -307,6 +307,9 @@ static void tf_metrics(void *state, const tcb_stats *t, tcb_facts *facts, const 
     tcb_record_metric(rec, "tokens_per_s", s->tokens_per_s);
     tcb_record_metric(rec, "tokens_per_s_per_device", tokens / t->median);
     tcb_record_metric(rec, "model_flops_per_token", fpt);
+    /* The work of one step over all ranks: energy per token and per FLOP. */
+    tcb_record_metric(rec, "iter_tokens", tokens * s->ranks);
+    tcb_record_metric(rec, "iter_flops", fpt * tokens * s->ranks);
     tcb_record_metric(rec, "tflops_per_device", tflops);
     tcb_record_metric(rec, "peak_tflops", s->device.peak_tflops_f32);
     tcb_record_source(rec, "peak_tflops", "%s", s->device.peak_source);

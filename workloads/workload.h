@@ -5,6 +5,9 @@
  *   setup -> warm-up (iter, untimed) -> check -> timed iter x iters -> metrics
  *         -> teardown
  *
+ * (the energy window: sync, barrier, begin; the timed iterations; sync,
+ * barrier, end)
+ *
  * Every rank calls every hook; ranks outside a case's scope return at once. */
 #ifndef TCB_WORKLOAD_H
 #define TCB_WORKLOAD_H
@@ -45,6 +48,10 @@ typedef struct tcb_workload {
     bool (*skip)(void *state, char *why, int n);
     /* One iteration; returns once its work is complete on this rank. */
     tcb_status (*iter)(void *state);
+    /* Waits until the device has finished everything this rank queued on
+     * it: the energy window opens and closes after it. Optional; NULL for
+     * workloads whose iter returns with its work done (the cpu backend). */
+    tcb_status (*sync)(void *state);
     /* Why the last iter failed or the check found something wrong, in words
      * for the record's check.detail ("loss is nan at step 7"); rank 0 asks
      * after a failure. Optional; NULL or a hook that writes nothing: a

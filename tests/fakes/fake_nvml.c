@@ -12,7 +12,12 @@
  *   power:P,P,...    the energy counter answers NVML_ERROR_NOT_SUPPORTED (a
  *                    pre-Volta GPU); each nvmlDeviceGetPowerUsage call returns
  *                    the next value in mW (the last one repeats).
+ *   rate:W           the counter reads W watts x the time since nvmlInit_v2
+ *                    (CLOCK_MONOTONIC), in mJ: a GPU drawing a steady W, for
+ *                    runs whose number of reads is not known in advance.
  *   init-fail        nvmlInit_v2 answers NVML_ERROR_DRIVER_NOT_LOADED.
+ *
+ * TCB_FAKE_NVML_GPUS (1 to 8, default 2) sets how many GPUs it has.
  *
  * tcb_fake_nvml_live() says how many nvmlInit_v2 calls are still waiting for
  * their nvmlShutdown, so a test can check that close shut NVML down. */
@@ -20,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 typedef int nvmlReturn_t;
 typedef struct nvmlDevice_st *nvmlDevice_t;
@@ -33,16 +39,25 @@ enum {
     NVML_ERROR_DRIVER_NOT_LOADED = 9,
 };
 
-#define FAKE_GPUS 2
+#define MAX_GPUS 8
 #define MAX_VALUES 64
 
 /* Any two distinct addresses do as device handles. */
-static char devices[FAKE_GPUS];
+static char devices[MAX_GPUS];
+static int gpus = 2;
 
 /* The power reads come from the backend's sampling thread. */
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static int live;
-static enum { MODE_COUNTER, MODE_POWER, MODE_INIT_FAIL } mode;
+static enum { MODE_COUNTER, MODE_POWER, MODE_RATE, MODE_INIT_FAIL } mode;
+static double rate_watts, t_init;
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
 static unsigned long long values[MAX_VALUES];
 static int nvalues, next;
 
@@ -54,6 +69,16 @@ static void load_script(void)
     next = 0;
     if (script == NULL)
         script = "counter:0";
+    const char *count = getenv("TCB_FAKE_NVML_GPUS");
+    gpus = count != NULL ? atoi(count) : 2;
+    if (gpus < 1 || gpus > MAX_GPUS)
+        gpus = 2;
+    if (strncmp(script, "rate:", 5) == 0) {
+        mode = MODE_RATE;
+        rate_watts = strtod(script + 5, NULL);
+        t_init = now();
+        return;
+    }
     if (strcmp(script, "init-fail") == 0) {
         mode = MODE_INIT_FAIL;
         return;
@@ -79,7 +104,7 @@ static unsigned long long next_value(void)
 
 static int device_index(nvmlDevice_t dev)
 {
-    for (int i = 0; i < FAKE_GPUS; i++)
+    for (int i = 0; i < gpus; i++)
         if ((char *)dev == &devices[i])
             return i;
     return -1;
@@ -131,7 +156,7 @@ nvmlReturn_t nvmlDeviceGetCount_v2(unsigned int *count)
 {
     if (tcb_fake_nvml_live() == 0)
         return NVML_ERROR_UNINITIALIZED;
-    *count = FAKE_GPUS;
+    *count = (unsigned int)gpus;
     return NVML_SUCCESS;
 }
 
@@ -139,7 +164,7 @@ nvmlReturn_t nvmlDeviceGetHandleByIndex_v2(unsigned int index, nvmlDevice_t *dev
 {
     if (tcb_fake_nvml_live() == 0)
         return NVML_ERROR_UNINITIALIZED;
-    if (index >= FAKE_GPUS || device == NULL)
+    if (index >= (unsigned int)gpus || device == NULL)
         return NVML_ERROR_INVALID_ARGUMENT;
     *device = (nvmlDevice_t)(void *)&devices[index];
     return NVML_SUCCESS;
@@ -165,6 +190,9 @@ nvmlReturn_t nvmlDeviceGetTotalEnergyConsumption(nvmlDevice_t device, unsigned l
         r = NVML_ERROR_UNINITIALIZED;
     else if (mode == MODE_COUNTER) {
         *energy = next_value();
+        r = NVML_SUCCESS;
+    } else if (mode == MODE_RATE) {
+        *energy = (unsigned long long)(rate_watts * (now() - t_init) * 1e3);
         r = NVML_SUCCESS;
     }
     pthread_mutex_unlock(&lock);

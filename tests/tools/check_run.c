@@ -19,7 +19,7 @@
 
 static const char *const required[] = {"schema", "run_id", "case", "workload", "backend",
                                        "params", "ranks", "nodes", "iters", "time_s",
-                                       "metrics", "check", NULL};
+                                       "metrics", "check", "energy", NULL};
 
 static json_t *at(json_t *v, const char *path)
 {
