@@ -35,6 +35,9 @@
  * window reads zero or one step, whatever it drew. */
 #define UPDATE_PERIOD_S 0.001
 
+/* Windows shorter than this many update periods are valid with a caveat. */
+#define CAVEAT_PERIODS 100
+
 /* Package zones looked at before giving up on a strange tree. */
 #define MAX_ZONE_DIRS 64
 
@@ -335,6 +338,12 @@ static void zone_reading(const rapl_zone *z, int after_err, double after_uj, dou
     }
     r->valid = true;
     r->joules = joules;
+    /* Each end can be off by up to one update period. */
+    if (seconds < CAVEAT_PERIODS * UPDATE_PERIOD_S)
+        snprintf(r->flag, sizeof r->flag,
+                 "window of %.3g s is under %d of the counter's ~1 ms update periods: "
+                 "up to +-%.2g%% from its steps",
+                 seconds, CAVEAT_PERIODS, 200 * UPDATE_PERIOD_S / seconds);
 }
 
 static tcb_status rapl_end(void *state, tcb_energy_reading *out, int *n, tcb_diag *d)

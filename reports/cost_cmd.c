@@ -189,15 +189,21 @@ static void project_cell(const row *r, const tcb_ladder_gen *g, const shape *sh,
                       s->f[TCB_SCN_ASSUMED_MFU].value);
     }
     tcb_hw_inputs_from_catalog(r->dev, s, &hw);
-    snprintf(c->power_source, sizeof c->power_source,
-             hw.power_w > 0 ? "assumed: catalog TDP x the scenario's power_draw (no energy measured)"
-                            : "unknown: no TDP in the catalog, no energy measured");
-    if (hw.power_w > 0)
+    if (near != NULL && near->device_watts > 0) {
+        /* The watts of the case the MFU came from, in place of TDP x draw. */
+        hw.power_w = near->device_watts;
+        snprintf(c->power_source, sizeof c->power_source, "%s", near->power_source);
+    } else if (hw.power_w > 0) {
+        snprintf(c->power_source, sizeof c->power_source,
+                 "assumed: catalog TDP x the scenario's power_draw (no energy measured)");
         tcb_notes_add(notes, r->name, "power assumed as catalog TDP x the scenario's "
                       "power_draw of %g, since no energy was measured", s->f[TCB_SCN_POWER_DRAW].value);
-    else
+    } else {
+        snprintf(c->power_source, sizeof c->power_source,
+                 "unknown: no TDP in the catalog, no energy measured");
         tcb_notes_add(notes, r->name, "no TDP in the catalog and no energy measured, so no "
                       "MWh and no electricity in owned dollars");
+    }
     if (!(hw.rent_ondemand.mid > 0))
         tcb_notes_add(notes, r->name, "no on-demand price in the catalog, so no on-demand "
                       "dollars");

@@ -20,6 +20,43 @@ static void text(char *dst, size_t n, json_t *v)
     snprintf(dst, n, "%s", json_is_string(v) ? json_string_value(v) : "");
 }
 
+/* The average power of one device over the case's energy window: the
+ * accelerator readings (scope gpu or module) where the record has any, else
+ * the CPU packages (a CPU row of the catalog is one socket); watts per
+ * reading. 0 unless every reading of the window was valid. */
+static double device_watts(json_t *rec, char *src, size_t n)
+{
+    json_t *e = json_object_get(rec, "energy");
+    double window = number(e, "window_s", NULL);
+    if (!json_is_true(json_object_get(e, "complete")) || !(window > 0))
+        return 0;
+    static const char *const kinds[][2] = {{"gpu", "module"}, {"cpu-package", NULL}};
+    for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
+        double joules = 0;
+        int count = 0;
+        const char *method = "";
+        size_t i;
+        json_t *r;
+        json_array_foreach(json_object_get(e, "readings"), i, r) {
+            const char *scope = json_string_value(json_object_get(r, "scope")) ?: "";
+            if (strcmp(scope, kinds[k][0]) != 0 &&
+                (kinds[k][1] == NULL || strcmp(scope, kinds[k][1]) != 0))
+                continue;
+            joules += number(r, "joules", NULL);
+            method = json_string_value(json_object_get(r, "method")) ?: "";
+            count++;
+        }
+        if (count > 0 && joules > 0) {
+            double watts = joules / window / count;
+            snprintf(src, n, "measured: run %s case %d, %d %s reading(s) (%s), %.4g W per "
+                     "device over %.3g s", json_string_value(json_object_get(rec, "run_id")) ?: "",
+                     (int)number(rec, "case", NULL), count, kinds[k][0], method, watts, window);
+            return watts;
+        }
+    }
+    return 0;
+}
+
 /* One record, appended to out when it is an ok transformer case. */
 static tcb_status take(tcb_measurements *out, int *cap, json_t *rec)
 {
@@ -54,6 +91,7 @@ static tcb_status take(tcb_measurements *out, int *cap, json_t *rec)
     m->case_index = (int)number(rec, "case", NULL);
     m->flops_per_token = number(rec, "metrics", "model_flops_per_token");
     m->peak_tflops = number(rec, "metrics", "peak_tflops");
+    m->device_watts = device_watts(rec, m->power_source, sizeof m->power_source);
     /* MFU is inversely proportional to the step time: the slow steps (p95)
      * give the low end, the fastest the high end. */
     double p95 = number(rec, "time_s", "p95"), min = number(rec, "time_s", "min");

@@ -17,6 +17,11 @@ typedef struct {
     char peak_source[256];   /* sources.peak_tflops */
     char run_id[128];
     int case_index;
+    /* Average power of one device while the case ran, from the record's
+     * energy readings (docs/energy.md); 0 where energy was not measured
+     * whole. power_source says which readings. */
+    double device_watts;
+    char power_source[256];
 } tcb_measurement;
 
 typedef struct {

@@ -70,12 +70,24 @@ gf=$(awk -v f="$(f rapl 2 metrics.iter_flops)" -v j="$(f rapl 2 metrics.joules)"
     'BEGIN { printf "%.17g", f * 4 / 1e9 / j }')
 within "gemm gflop_per_joule" "$(f rapl 2 metrics.gflop_per_joule)" "$gf" 1e-9
 jt=$(awk -v t="$(f rapl 3 metrics.iter_tokens)" -v j="$(f rapl 3 metrics.joules)" \
-    'BEGIN { printf "%.17g", j / (t * 4) }')
+    -v n="$(f rapl 3 iters)" 'BEGIN { printf "%.17g", j / (t * n) }')
 within "transformer joules_per_token" "$(f rapl 3 metrics.joules_per_token)" "$jt" 1e-9
 expect_eq "transformer iter_tokens (4 ranks x 4 x 16)" "$(f rapl 3 metrics.iter_tokens)" 256.0
 expect_eq "run.json asked" "$("$CHECK" json "$WORK/rapl/run.json" energy.asked)" '["rapl"]'
 expect_eq "run.json rapl opened on" \
     "$("$CHECK" json "$WORK/rapl/run.json" energy.tried.0.opened_on_ranks)" 1
+
+# ---- the cost model takes the measured watts of one device ----------------
+# This machine's CPU row: the transformer case's package power (60 W) in
+# place of TDP x power_draw.
+run_status st "$TCBENCH" cost "$WORK/rapl" -o "$WORK/cost" >"$WORK/cost.out" 2>"$WORK/cost.err"
+[ "$st" -eq 0 ] || { cat "$WORK/cost.err"; fail "cost exit status $st"; }
+src=$("$CHECK" json "$WORK/cost/cost.json" cells.0.inputs.power)
+case "$src" in
+    '"measured: run energy-'*'case 3, 1 cpu-package reading(s) (counter), '*) pass "power: $src" ;;
+    *) fail "cost power source: $src" ;;
+esac
+within "cost: W per device" "$(grep -o '[0-9.]* W per device' <<<"$src" | cut -d' ' -f1)" 60 0.1
 
 # ---- nvml: a counter per rank's GPU ---------------------------------------------
 run nvml '[nvml]' TCBENCH_NVML_LIBRARY="$FAKE_NVML" TCB_FAKE_NVML_GPUS=4 \
@@ -126,6 +138,12 @@ expect_eq "nothing: not measured" "$("$CHECK" count "$r" energy.measured false)"
 expect_eq "nothing: why" "$(f nothing 0 energy.why)" '"no energy backend works here (see tried)"'
 "$CHECK" json "$WORK/nothing/run.json" energy.tried.2.error | has "no RAPL zones under" ||
     fail "rapl's error missing from run.json"
+run_status st "$TCBENCH" cost "$WORK/nothing" -o "$WORK/cost2" >/dev/null 2>&1
+expect_eq "nothing: cost exit status" "$st" 0
+case "$("$CHECK" json "$WORK/cost2/cost.json" cells.0.inputs.power)" in
+    '"assumed: '* | '"unknown: '*) pass "nothing measured: power not claimed as measured" ;;
+    *) fail "power source: $("$CHECK" json "$WORK/cost2/cost.json" cells.0.inputs.power)" ;;
+esac
 run none none TCBENCH_POWERCAP_ROOT="$root"
 expect_eq "none: why" "$("$CHECK" count "$WORK/none/results.jsonl" energy.why \
     '"the suite asks for energy: none"')" 5
