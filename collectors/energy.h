@@ -58,6 +58,9 @@ typedef struct {
                                  * vendor library numbers them); -1: none */
     bool node_reader;           /* this rank reads the node-level counters */
     double sample_period_s;     /* power sampling: seconds between samples (> 0) */
+    bool nvml_power_sampling;   /* nvml: integrate sampled power even where the GPU
+                                 * has the energy counter (to check one against
+                                 * the other) */
 } tcb_energy_config;
 
 #define TCB_ENERGY_MAX_READINGS 16

@@ -269,14 +269,14 @@ static tcb_status nvml_open_device(nvml_state *s, const tcb_energy_config *cfg, 
 
     unsigned long long mj;
     r = s->total_energy(s->dev, &mj);
-    if (r == NVML_SUCCESS)
+    if (r == NVML_SUCCESS && !cfg->nvml_power_sampling)
         return TCB_OK;
-    if (r != NVML_ERROR_NOT_SUPPORTED)
+    if (r != NVML_SUCCESS && r != NVML_ERROR_NOT_SUPPORTED)
         return tcb_diag_set(d, TCB_ERR_CONFIG,
                             "nvml: GPU %d: nvmlDeviceGetTotalEnergyConsumption: %s",
                             cfg->device, nvml_why(s, r));
 
-    /* Older than Volta: fall back to integrating the power reading. */
+    /* Older than Volta, or asked for: integrate the power reading. */
     if (!(cfg->sample_period_s > 0))
         return tcb_diag_set(d, TCB_ERR_CONFIG,
                             "nvml: GPU %d has no energy counter and the sample period is %g s; "

@@ -31,7 +31,7 @@ struct tcb_energy_meter {
     /* Some rank opened something: otherwise no window is gathered, and every
      * record says why not (same on every rank). */
     bool measures;
-    char why_not[512];
+    char why_not[64];
     /* This rank's last window. */
     double t_begin, window_s;
     int nentries;
@@ -51,6 +51,14 @@ static tcb_status config_from_env(const tcb_world *w, tcb_energy_config *cfg, tc
         .node_reader = w->local_rank == 0,
         .sample_period_s = DEFAULT_SAMPLE_S,
     };
+    const char *method = getenv("TCBENCH_NVML_METHOD");
+    if (method != NULL && *method != '\0') {
+        cfg->nvml_power_sampling = strcmp(method, "power-sampling") == 0;
+        if (!cfg->nvml_power_sampling && strcmp(method, "counter") != 0)
+            return tcb_diag_set(d, TCB_ERR_CONFIG,
+                                "TCBENCH_NVML_METHOD='%s': not counter or power-sampling",
+                                method);
+    }
     const char *period = getenv("TCBENCH_ENERGY_SAMPLE_S");
     if (period != NULL && *period != '\0') {
         char *end;
@@ -81,10 +89,9 @@ static int candidates(const tcb_suite *suite, const tcb_energy_backend **out)
 
 /* Rank 0: per candidate, where it opened and the first reason it did not. */
 static json_t *summarize(const tcb_energy_backend *const *cand, int ncand,
-                         const open_outcome *all, int ranks, char *why_not, size_t n)
+                         const open_outcome *all, int ranks)
 {
     json_t *tried = json_array();
-    why_not[0] = '\0';
     for (int c = 0; c < ncand; c++) {
         int opened = 0, failed = 0, first = -1;
         for (int r = 0; r < ranks; r++) {
@@ -101,8 +108,6 @@ static json_t *summarize(const tcb_energy_backend *const *cand, int ncand,
             char why[OPEN_WHY + 32];
             snprintf(why, sizeof why, "rank %d: %s", first, all[first].why[c]);
             json_object_set_new(o, "error", json_string(why));
-            size_t len = strlen(why_not);
-            snprintf(why_not + len, n - len, "%s%s", len ? "; " : "", why);
         }
         json_array_append_new(tried, o);
     }
@@ -182,8 +187,7 @@ tcb_status tcb_energy_meter_open(const tcb_world *w, const tcb_suite *suite,
     if ((s = tcb_world_agree(w, tcb_status_worst(s, listed))) == TCB_OK)
         s = tcb_world_gather_bytes(w, mine, (int)sizeof *mine, &all, lens);
     if (s == TCB_OK && w->rank == 0)
-        m->tried = summarize(cand, ncand, (const open_outcome *)all, w->size, m->why_not,
-                             sizeof m->why_not);
+        m->tried = summarize(cand, ncand, (const open_outcome *)all, w->size);
     free(all);
     free(lens);
     free(mine);
@@ -192,12 +196,9 @@ tcb_status tcb_energy_meter_open(const tcb_world *w, const tcb_suite *suite,
     bool none_asked = !suite->energy_auto && suite->nenergy == 1 &&
                       suite->energy[0] == tcb_energy_none.name;
     m->measures = opened > 0 && !none_asked;
-    if (none_asked)
-        snprintf(m->why_not, sizeof m->why_not, "the suite asks for energy: none");
-    else if (opened == 0 && w->rank == 0)
-        snprintf(m->why_not, sizeof m->why_not, "%s",
-                 m->why_not[0] ? "no energy backend works here (see tried)"
-                               : "no energy backend to try");
+    snprintf(m->why_not, sizeof m->why_not, "%s",
+             none_asked ? "the suite asks for energy: none"
+                        : "no energy backend works here (energy.tried says why)");
     if (s != TCB_OK) {
         tcb_energy_meter_close(m);
         return s;

@@ -28,9 +28,10 @@ typedef struct tcb_energy_meter tcb_energy_meter;
  * Node-level backends are opened on each node's local rank 0 alone; the
  * others on every rank, for the device numbered by its local rank. Where
  * they look comes from the environment, defaults where unset:
- * TCBENCH_POWERCAP_ROOT, TCBENCH_NVML_LIBRARY, TCBENCH_AMDSMI_LIBRARY and
- * TCBENCH_ENERGY_SAMPLE_S (power sampling period, seconds); a sampling
- * period that is not a positive number is a configuration error. */
+ * TCBENCH_POWERCAP_ROOT, TCBENCH_NVML_LIBRARY, TCBENCH_AMDSMI_LIBRARY,
+ * TCBENCH_NVML_METHOD (counter, the default where the GPU has one, or
+ * power-sampling) and TCBENCH_ENERGY_SAMPLE_S (power sampling period,
+ * seconds); a value that is none of these is a configuration error. */
 tcb_status tcb_energy_meter_open(const tcb_world *w, const tcb_suite *suite,
                                  tcb_energy_meter **out, json_t **tried);
 

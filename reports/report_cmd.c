@@ -332,6 +332,17 @@ static void transformer(tcb_page *o, const records *r)
     free(vals);
 }
 
+/* Why the first record that has an energy object was not measured, or "". */
+static const char *energy_why(const records *r)
+{
+    for (int i = 0; i < r->n; i++) {
+        const char *why = tcb_json_str(r->recs[i], "energy.why");
+        if (why[0] != '\0')
+            return why;
+    }
+    return "";
+}
+
 static void energy(tcb_page *o, const records *r)
 {
     json_t **recs = calloc((size_t)r->n + 1, sizeof *recs);
@@ -341,21 +352,41 @@ static void energy(tcb_page *o, const records *r)
     int n = recs && lab && labels && vals ? pick(r, NULL, "metrics.joules", recs, lab) : 0;
     tcb_page_section(o, "Energy");
     if (n == 0) {
-        tcb_page_note(o, "no energy measured: no record has metrics.joules (no energy collector ran).");
+        const char *why = energy_why(r);
+        char line[1200];
+        snprintf(line, sizeof line, "no energy measured: no record has metrics.joules%s%s%s",
+                 why[0] ? " (" : "", why, why[0] ? ")" : "");
+        tcb_page_note(o, line);
     } else {
+        tcb_page_note(o, "Joules of each case's timed iterations, summed over every rank's "
+                      "device and every node's CPU packages (docs/energy.md).");
         for (int i = 0; i < n; i++) {
             labels[i] = lab[i];
             vals[i] = tcb_json_num(recs[i], "metrics.joules");
         }
         static const char *const series[] = {"joules"};
         bars(o, "Energy per case", "joules", labels, n, series, 1, vals);
-        static const char *const cols[] = {"case", "workload", "joules"};
+        static const char *const cols[] = {"case", "workload", "joules", "avg_watts",
+                                           "joules_per_token", "gflop_per_joule", "methods"};
+        static const char *const keys[] = {"metrics.joules", "metrics.avg_watts",
+                                           "metrics.joules_per_token",
+                                           "metrics.gflop_per_joule"};
         tcb_table t;
-        tcb_table_begin(&t, o, "report_energy.csv", cols, 3);
+        tcb_table_begin(&t, o, "report_energy.csv", cols, 7);
         for (int i = 0; i < n; i++) {
-            char v[32];
-            tcb_fmt4g(v, sizeof v, vals[i]);
-            const char *cells[] = {lab[i], tcb_json_str(recs[i], "workload"), v};
+            char v[4][32], methods[64] = "";
+            for (int k = 0; k < 4; k++)
+                tcb_fmt4g(v[k], sizeof v[k], tcb_json_num(recs[i], keys[k]));
+            size_t j;
+            json_t *m;
+            json_array_foreach(json_object_get(json_object_get(recs[i], "energy"), "methods"), j,
+                               m) {
+                size_t len = strlen(methods);
+                snprintf(methods + len, sizeof methods - len, "%s%s", len ? " " : "",
+                         json_string_value(m));
+            }
+            const char *cells[] = {lab[i], tcb_json_str(recs[i], "workload"), v[0], v[1], v[2],
+                                   v[3], methods};
             tcb_table_row(&t, cells);
         }
         tcb_table_end(&t);

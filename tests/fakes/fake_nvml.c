@@ -13,8 +13,9 @@
  *                    pre-Volta GPU); each nvmlDeviceGetPowerUsage call returns
  *                    the next value in mW (the last one repeats).
  *   rate:W           the counter reads W watts x the time since nvmlInit_v2
- *                    (CLOCK_MONOTONIC), in mJ: a GPU drawing a steady W, for
- *                    runs whose number of reads is not known in advance.
+ *                    (CLOCK_MONOTONIC), in mJ, and the power W: a GPU drawing
+ *                    a steady W, for runs whose number of reads is not known
+ *                    in advance.
  *   init-fail        nvmlInit_v2 answers NVML_ERROR_DRIVER_NOT_LOADED.
  *
  * TCB_FAKE_NVML_GPUS (1 to 8, default 2) sets how many GPUs it has.
@@ -209,6 +210,9 @@ nvmlReturn_t nvmlDeviceGetPowerUsage(nvmlDevice_t device, unsigned int *power)
         r = NVML_ERROR_UNINITIALIZED;
     else if (mode == MODE_POWER) {
         *power = (unsigned int)next_value();
+        r = NVML_SUCCESS;
+    } else if (mode == MODE_RATE) {
+        *power = (unsigned int)(rate_watts * 1e3);
         r = NVML_SUCCESS;
     }
     pthread_mutex_unlock(&lock);

@@ -114,6 +114,13 @@ for i in 0 4; do
     within "sampling case $i avg_watts (4 x 150)" "$(f sampling $i metrics.avg_watts)" 600 0.05
 done
 
+# Asked for: power sampling on GPUs that have the counter (the check of one
+# method against the other on real hardware).
+run forced '[nvml]' TCBENCH_NVML_LIBRARY="$FAKE_NVML" TCB_FAKE_NVML_GPUS=4 \
+    TCB_FAKE_NVML_SCRIPT=rate:250 TCBENCH_NVML_METHOD=power-sampling
+expect_eq "forced sampling method" "$(f forced 0 energy.methods)" '["power-sampling"]'
+within "forced sampling avg_watts (4 x 250)" "$(f forced 0 metrics.avg_watts)" 1000 0.05
+
 # ---- auto: what works, and what it tried ------------------------------------
 # Two GPUs for four ranks: ranks 2 and 3 have none. rapl on the node's reader.
 run auto auto TCBENCH_POWERCAP_ROOT="$root" TCBENCH_NVML_LIBRARY="$FAKE_NVML" \
@@ -135,7 +142,7 @@ expect_eq "auto: the record's tried" "$(f auto 0 energy.tried)" \
 run nothing auto
 r=$WORK/nothing/results.jsonl
 expect_eq "nothing: not measured" "$("$CHECK" count "$r" energy.measured false)" 5
-expect_eq "nothing: why" "$(f nothing 0 energy.why)" '"no energy backend works here (see tried)"'
+expect_eq "nothing: why" "$(f nothing 0 energy.why)" '"no energy backend works here (energy.tried says why)"'
 "$CHECK" json "$WORK/nothing/run.json" energy.tried.2.error | has "no RAPL zones under" ||
     fail "rapl's error missing from run.json"
 run_status st "$TCBENCH" cost "$WORK/nothing" -o "$WORK/cost2" >/dev/null 2>&1
@@ -176,3 +183,5 @@ bad "listed nvml, 2 GPUs for 4 ranks" "rank's device 2 does not exist" '[nvml]' 
     TCBENCH_NVML_LIBRARY="$FAKE_NVML" TCB_FAKE_NVML_SCRIPT=rate:250
 bad "a bad sampling period" "TCBENCH_ENERGY_SAMPLE_S='fast': not a number of seconds" '' \
     TCBENCH_ENERGY_SAMPLE_S=fast
+bad "a bad nvml method" "TCBENCH_NVML_METHOD='both': not counter or power-sampling" '' \
+    TCBENCH_NVML_METHOD=both
