@@ -287,9 +287,13 @@ tcb_status tcb_cmd_run(const tcb_world *w, int argc, char **argv, int full_argc,
         s = tcb_world_agree(w, ms);
     }
     if (s == TCB_OK) {
-        if (w->rank == 0)
-            fprintf(stdout, "# tcbench %s: suite %s, %d case(s), %d rank(s) on %d node(s)\n",
-                    run_id, suite.path, suite.ncases, w->size, w->nodes);
+        if (w->rank == 0) {
+            char how[512];
+            tcb_energy_meter_describe(energy, how, sizeof how);
+            fprintf(stdout, "# tcbench %s: suite %s, %d case(s), %d rank(s) on %d node(s)\n"
+                    "# energy: %s\n",
+                    run_id, suite.path, suite.ncases, w->size, w->nodes, how);
+        }
         tcb_run_ctx ctx = {
             .w = w,
             .run_id = run_id,

@@ -31,6 +31,7 @@ struct tcb_energy_meter {
     /* Some rank opened something: otherwise no window is gathered, and every
      * record says why not (same on every rank). */
     bool measures;
+    bool none_asked;
     char why_not[64];
     /* This rank's last window. */
     double t_begin, window_s;
@@ -193,12 +194,11 @@ tcb_status tcb_energy_meter_open(const tcb_world *w, const tcb_suite *suite,
     free(mine);
 
     long long opened = s == TCB_OK ? tcb_world_sum(w, m->n) : 0;
-    bool none_asked = !suite->energy_auto && suite->nenergy == 1 &&
-                      suite->energy[0] == tcb_energy_none.name;
-    m->measures = opened > 0 && !none_asked;
+    m->none_asked = !suite->energy_auto && suite->nenergy == 1 &&
+                    suite->energy[0] == tcb_energy_none.name;
+    m->measures = opened > 0 && !m->none_asked;
     snprintf(m->why_not, sizeof m->why_not, "%s",
-             none_asked ? "the suite asks for energy: none"
-                        : "no energy backend works here (energy.tried says why)");
+             m->none_asked ? "the suite asks for energy: none" : "no energy backend works here");
     if (s != TCB_OK) {
         tcb_energy_meter_close(m);
         return s;
@@ -216,6 +216,26 @@ void tcb_energy_meter_close(tcb_energy_meter *m)
     close_backends(m);
     json_decref(m->tried);
     free(m);
+}
+
+void tcb_energy_meter_describe(const tcb_energy_meter *m, char *buf, size_t n)
+{
+    buf[0] = '\0';
+    if (!m->measures) {
+        snprintf(buf, n, "not measured: %s%s", m->why_not,
+                 m->none_asked ? "" : " (run.json's energy.tried says why)");
+        return;
+    }
+    size_t i;
+    json_t *t;
+    json_array_foreach(m->tried, i, t) {
+        long long opened = json_integer_value(json_object_get(t, "opened_on_ranks"));
+        size_t len = strlen(buf);
+        if (opened > 0 && len < n)
+            snprintf(buf + len, n - len, "%s%s on %lld rank%s", len ? ", " : "",
+                     json_string_value(json_object_get(t, "backend")), opened,
+                     opened == 1 ? "" : "s");
+    }
 }
 
 /* ---- windows ------------------------------------------------------------ */

@@ -54,6 +54,10 @@ tcb_status tcb_energy_meter_record(tcb_energy_meter *m, const tcb_world *w, json
 /* rec["energy"] for a case whose timed part did not run: not measured, why. */
 void tcb_energy_meter_not_measured(const tcb_energy_meter *m, json_t *rec, const char *why);
 
+/* Rank 0: one line for the run's header, "rapl on 1 rank, nvml on 2 ranks"
+ * or "not measured: why". */
+void tcb_energy_meter_describe(const tcb_energy_meter *m, char *buf, size_t n);
+
 /* Closes every backend; NULL-safe. */
 void tcb_energy_meter_close(tcb_energy_meter *m);
 

@@ -1,6 +1,7 @@
 # Energy windows under mpiexec -n 4, on one node:
 #  - rapl against a live powercap tree (tcb_powercap_play: the package at
-#    60 W, its DRAM at 6 W, the package counter wrapping every second): the
+#    60 W, its DRAM at 6 W, the package counter wrapping 1.5 s after the
+#    start, during the first run, and every 10 s after): the
 #    node's counters are read once, not once per rank, so a 0.4 s window
 #    shows 66 W, not 264 W;
 #  - nvml against the stand-in library with four GPUs drawing 250 W each:
@@ -24,7 +25,7 @@ export TCBENCH_NVML_LIBRARY=$WORK/no-libnvidia-ml.so.1
 export TCBENCH_AMDSMI_LIBRARY=$WORK/no-libamd_smi.so
 
 root=$WORK/powercap
-"$PLAY" "$root" 60 6 60 0.5 250 &
+"$PLAY" "$root" 60 6 600 1.5 250 &
 player=$!
 trap 'kill $player 2>/dev/null; rm -rf "$WORK"' EXIT
 for _ in $(seq 100); do [ -e "$root/ready" ] && break; sleep 0.05; done
@@ -73,6 +74,7 @@ jt=$(awk -v t="$(f rapl 3 metrics.iter_tokens)" -v j="$(f rapl 3 metrics.joules)
     -v n="$(f rapl 3 iters)" 'BEGIN { printf "%.17g", j / (t * n) }')
 within "transformer joules_per_token" "$(f rapl 3 metrics.joules_per_token)" "$jt" 1e-9
 expect_eq "transformer iter_tokens (4 ranks x 4 x 16)" "$(f rapl 3 metrics.iter_tokens)" 256.0
+has '^# energy: rapl on 1 rank$' <"$WORK/rapl.out" || fail "rapl: header: $(head -2 "$WORK/rapl.out")"
 expect_eq "run.json asked" "$("$CHECK" json "$WORK/rapl/run.json" energy.asked)" '["rapl"]'
 expect_eq "run.json rapl opened on" \
     "$("$CHECK" json "$WORK/rapl/run.json" energy.tried.0.opened_on_ranks)" 1
@@ -126,6 +128,8 @@ within "forced sampling avg_watts (4 x 250)" "$(f forced 0 metrics.avg_watts)" 1
 run auto auto TCBENCH_POWERCAP_ROOT="$root" TCBENCH_NVML_LIBRARY="$FAKE_NVML" \
     TCB_FAKE_NVML_SCRIPT=rate:250
 within "auto case 0 avg_watts (2 x 250 + 66)" "$(f auto 0 metrics.avg_watts)" 566 0.05
+has '^# energy: nvml on 2 ranks, rapl on 1 rank$' <"$WORK/auto.out" ||
+    fail "auto: header: $(head -2 "$WORK/auto.out")"
 expect_eq "auto backends" "$(f auto 0 energy.backends)" '["nvml","rapl"]'
 m=$WORK/auto/run.json
 expect_eq "auto tried" "$("$CHECK" json "$m" energy.tried.0.backend)$("$CHECK" json "$m" \
@@ -142,7 +146,9 @@ expect_eq "auto: the record's tried" "$(f auto 0 energy.tried)" \
 run nothing auto
 r=$WORK/nothing/results.jsonl
 expect_eq "nothing: not measured" "$("$CHECK" count "$r" energy.measured false)" 5
-expect_eq "nothing: why" "$(f nothing 0 energy.why)" '"no energy backend works here (energy.tried says why)"'
+has "^# energy: not measured: no energy backend works here (run.json's" <"$WORK/nothing.out" ||
+    fail "nothing: header: $(head -2 "$WORK/nothing.out")"
+expect_eq "nothing: why" "$(f nothing 0 energy.why)" '"no energy backend works here"'
 "$CHECK" json "$WORK/nothing/run.json" energy.tried.2.error | has "no RAPL zones under" ||
     fail "rapl's error missing from run.json"
 run_status st "$TCBENCH" cost "$WORK/nothing" -o "$WORK/cost2" >/dev/null 2>&1
