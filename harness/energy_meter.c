@@ -183,10 +183,9 @@ tcb_status tcb_energy_meter_open(const tcb_world *w, const tcb_suite *suite,
         tcb_log_error("%s", d.msg);
 
     char *all = NULL;
-    int *lens = w->rank == 0 ? calloc((size_t)w->size, sizeof *lens) : NULL;
-    s = w->rank == 0 && lens == NULL ? TCB_ERR_RUNTIME : TCB_OK;
-    if ((s = tcb_world_agree(w, tcb_status_worst(s, listed))) == TCB_OK)
-        s = tcb_world_gather_bytes(w, mine, (int)sizeof *mine, &all, lens);
+    int *lens = NULL;
+    if ((s = tcb_world_agree(w, listed)) == TCB_OK)
+        s = tcb_world_gather_bytes(w, mine, (int)sizeof *mine, &all, &lens);
     if (s == TCB_OK && w->rank == 0)
         m->tried = summarize(cand, ncand, (const open_outcome *)all, w->size);
     free(all);
@@ -315,13 +314,11 @@ tcb_status tcb_energy_meter_record(tcb_energy_meter *m, const tcb_world *w, json
     }
     double window = 0;
     char *all = NULL;
-    int *lens = w->rank == 0 ? calloc((size_t)w->size, sizeof *lens) : NULL;
-    tcb_status s = tcb_world_agree(w, w->rank == 0 && lens == NULL ? TCB_ERR_RUNTIME : TCB_OK);
-    if (s == TCB_OK)
-        s = tcb_world_max_to_root(w, &m->window_s, &window, 1);
+    int *lens = NULL;
+    tcb_status s = tcb_world_max_to_root(w, &m->window_s, &window, 1);
     if (s == TCB_OK)
         s = tcb_world_gather_bytes(w, m->entry, m->nentries * (int)sizeof m->entry[0], &all,
-                                   lens);
+                                   &lens);
     if (s == TCB_OK && w->rank == 0) {
         long total = 0;
         for (int r = 0; r < w->size; r++)

@@ -39,45 +39,29 @@ static tcb_status gather_rank_nodes(const tcb_world *w, int **out)
     return TCB_OK;
 }
 
-/* Leaders send their node's JSON text to rank 0 over the cross communicator
- * (rank 0 is its rank 0: the leader of node 0). */
+/* Leaders send their node's JSON text (with its NUL) to rank 0, the others
+ * nothing. Leaders are in world-rank order, which is node order (the cross
+ * communicator is split by world rank). */
 static tcb_status gather_texts(const tcb_world *w, const char *mine, char ***out)
 {
     *out = NULL;
-    if (w->cross_comm == MPI_COMM_NULL)
-        return TCB_OK;
-    int len = (int)strlen(mine) + 1;
-    int *lens = NULL, *displs = NULL;
+    int len = w->local_rank == 0 ? (int)strlen(mine) + 1 : 0;
+    int *lens = NULL;
     char *buf = NULL;
-    if (w->rank == 0) {
-        lens = calloc((size_t)w->nodes, sizeof *lens);
-        displs = calloc((size_t)w->nodes, sizeof *displs);
-        TCB_ALLOC_CHECK(lens);
-        TCB_ALLOC_CHECK(displs);
-    }
-    TCB_MPI_CHECK(MPI_Gather(&len, 1, MPI_INT, lens, 1, MPI_INT, 0, w->cross_comm));
-    if (w->rank == 0) {
-        long total = 0;
-        for (int i = 0; i < w->nodes; i++) {
-            displs[i] = (int)total;
-            total += lens[i];
-        }
-        buf = malloc((size_t)total);
-        TCB_ALLOC_CHECK(buf);
-    }
-    TCB_MPI_CHECK(MPI_Gatherv(mine, len, MPI_CHAR, buf, lens, displs, MPI_CHAR, 0,
-                              w->cross_comm));
-    if (w->rank == 0) {
+    tcb_status s = tcb_world_gather_bytes(w, mine, len, &buf, &lens);
+    if (s == TCB_OK && w->rank == 0) {
         char **texts = calloc((size_t)w->nodes + 1, sizeof *texts);
-        TCB_ALLOC_CHECK(texts);
-        for (int i = 0; i < w->nodes; i++)
-            texts[i] = strdup(buf + displs[i]);
+        long off = 0;
+        for (int r = 0, node = 0; texts != NULL && r < w->size; off += lens[r], r++)
+            if (lens[r] > 0 && node < w->nodes)
+                texts[node++] = strdup(buf + off);
         *out = texts;
+        if (texts == NULL)
+            s = TCB_ERR_RUNTIME;
     }
     free(buf);
     free(lens);
-    free(displs);
-    return TCB_OK;
+    return s;
 }
 #endif
 
@@ -104,7 +88,7 @@ json_t *tcb_nodes_gather(const tcb_world *w, tcb_status *status)
     }
     json_t *nodes = json_array();
     for (int i = 0; i < w->nodes; i++) {
-        json_t *node = json_loads(texts[i], 0, NULL);
+        json_t *node = texts[i] != NULL ? json_loads(texts[i], 0, NULL) : NULL;
         free(texts[i]);
         if (node == NULL)
             node = json_object();

@@ -85,34 +85,43 @@ long long tcb_world_sum(const tcb_world *w, long long v)
 }
 
 tcb_status tcb_world_gather_bytes(const tcb_world *w, const void *mine, int len, char **all,
-                                  int *lens)
+                                  int **lens)
 {
     *all = NULL;
-    TCB_MPI_CHECK(MPI_Gather(&len, 1, MPI_INT, lens, 1, MPI_INT, 0, w->world));
+    *lens = NULL;
     int *displs = NULL;
     tcb_status s = TCB_OK;
     if (w->rank == 0) {
-        long total = 0;
+        *lens = calloc((size_t)w->size, sizeof **lens);
         displs = calloc((size_t)w->size, sizeof *displs);
-        for (int r = 0; displs != NULL && r < w->size; r++) {
-            displs[r] = (int)total;
-            total += lens[r];
-        }
-        *all = displs != NULL ? malloc((size_t)total + 1) : NULL; /* + 1: never malloc(0) */
-        if (*all == NULL)
-            s = tcb_log_failure(TCB_ERR_RUNTIME, __FILE__, __LINE__, "malloc",
-                                "out of memory");
+        if (*lens == NULL || displs == NULL)
+            s = tcb_log_failure(TCB_ERR_RUNTIME, __FILE__, __LINE__, "calloc", "out of memory");
     }
-    /* Every rank learns whether rank 0 can take the bytes: none waits in a
+    /* Every rank learns whether rank 0 can take part: none waits in a
      * gather that rank 0 never joins. */
     if ((s = tcb_world_agree(w, s)) == TCB_OK &&
-        MPI_Gatherv(mine, len, MPI_BYTE, *all, lens, displs, MPI_BYTE, 0, w->world) !=
+        MPI_Gather(&len, 1, MPI_INT, *lens, 1, MPI_INT, 0, w->world) != MPI_SUCCESS)
+        s = tcb_log_failure(TCB_ERR_RUNTIME, __FILE__, __LINE__, "MPI_Gather", "failed");
+    if (s == TCB_OK && w->rank == 0) {
+        long total = 0;
+        for (int r = 0; r < w->size; r++) {
+            displs[r] = (int)total;
+            total += (*lens)[r];
+        }
+        *all = malloc((size_t)total + 1); /* + 1: never malloc(0) */
+        if (*all == NULL)
+            s = tcb_log_failure(TCB_ERR_RUNTIME, __FILE__, __LINE__, "malloc", "out of memory");
+    }
+    if ((s = tcb_world_agree(w, s)) == TCB_OK &&
+        MPI_Gatherv(mine, len, MPI_BYTE, *all, *lens, displs, MPI_BYTE, 0, w->world) !=
             MPI_SUCCESS)
         s = tcb_log_failure(TCB_ERR_RUNTIME, __FILE__, __LINE__, "MPI_Gatherv", "failed");
     free(displs);
     if (s != TCB_OK) {
         free(*all);
+        free(*lens);
         *all = NULL;
+        *lens = NULL;
     }
     return s;
 }
@@ -194,14 +203,21 @@ long long tcb_world_sum(const tcb_world *w, long long v)
 }
 
 tcb_status tcb_world_gather_bytes(const tcb_world *w, const void *mine, int len, char **all,
-                                  int *lens)
+                                  int **lens)
 {
     (void)w;
     *all = malloc((size_t)len + 1);
-    TCB_ALLOC_CHECK(*all);
+    *lens = malloc(sizeof **lens);
+    if (*all == NULL || *lens == NULL) {
+        free(*all);
+        free(*lens);
+        *all = NULL;
+        *lens = NULL;
+        return tcb_log_failure(TCB_ERR_RUNTIME, __FILE__, __LINE__, "malloc", "out of memory");
+    }
     if (len > 0)
         memcpy(*all, mine, (size_t)len);
-    lens[0] = len;
+    (*lens)[0] = len;
     return TCB_OK;
 }
 

@@ -57,10 +57,10 @@ tcb_status tcb_world_max_to_root(const tcb_world *w, const double *in, double *o
 long long tcb_world_sum(const tcb_world *w, long long v);
 
 /* Every rank's len bytes at mine, concatenated in rank order on rank 0:
- * *all (malloc'd; free it) and lens[r] (rank 0 passes w->size ints; others
- * NULL) the bytes rank r sent. Others get *all == NULL. Ranks may send 0. */
+ * *all and *lens (both malloc'd; free them), lens[r] the bytes rank r sent.
+ * Others get NULL in both. Ranks may send 0 bytes. */
 tcb_status tcb_world_gather_bytes(const tcb_world *w, const void *mine, int len, char **all,
-                                  int *lens);
+                                  int **lens);
 
 /* Rank 0's string, received by every rank into buf (n bytes). */
 tcb_status tcb_world_bcast_string(const tcb_world *w, char *buf, int n);
