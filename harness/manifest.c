@@ -1,4 +1,7 @@
 #include "manifest.h"
+#include "comm.h"
+#include "compute.h"
+#include "workload.h"
 #include "nodes.h"
 #include "record.h"
 #include "results.h"
@@ -64,6 +67,21 @@ static json_t *mpi_description(const tcb_world *w)
     return o;
 }
 
+/* The libraries under each compiled backend that reports them (cuda: the
+ * CUDA runtime, driver and cuBLASLt; nccl: NCCL), by backend name. */
+static json_t *backend_versions(void)
+{
+    json_t *o = json_object();
+    for (int i = 0; tcb_compute_backends[i] != NULL; i++)
+        if (tcb_compute_backends[i]->versions != NULL)
+            json_object_set_new(o, tcb_compute_backends[i]->name,
+                                tcb_compute_backends[i]->versions());
+    for (int i = 0; tcb_comm_backends[i] != NULL; i++)
+        if (tcb_comm_backends[i]->versions != NULL)
+            json_object_set_new(o, tcb_comm_backends[i]->name, tcb_comm_backends[i]->versions());
+    return o;
+}
+
 json_t *tcb_manifest_new(const tcb_world *w, const tcb_suite *suite, const char *run_id,
                          int argc, char **argv, tcb_status *status)
 {
@@ -94,6 +112,7 @@ json_t *tcb_manifest_new(const tcb_world *w, const tcb_suite *suite, const char 
                                               w->nodes));
     json_object_set_new(m, "nodes", nodes);
     json_object_set_new(m, "environment", relevant_environment());
+    json_object_set_new(m, "backends", backend_versions());
     return m;
 }
 

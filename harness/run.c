@@ -1,4 +1,5 @@
 #include "run.h"
+#include "deadline.h"
 #include "manifest.h"
 #include "progress.h"
 #include "record.h"
@@ -134,6 +135,7 @@ tcb_status tcb_run_case(tcb_run_ctx *ctx, const tcb_case *c, int *check,
     bool root = w->rank == 0;
 
     json_t *rec = root ? tcb_record_new(ctx->run_id, c, w->size, w->nodes) : NULL;
+    tcb_deadline_set(c->timeout_s); /* for backends that poll a device (nccl) */
     if (ctx->watchdog != NULL) {
         /* What the watchdog writes if the case never ends. */
         json_t *timeout_rec = root ? json_deep_copy(rec) : NULL;
@@ -165,6 +167,7 @@ tcb_status tcb_run_case(tcb_run_ctx *ctx, const tcb_case *c, int *check,
     o.status = tcb_world_agree(w, o.status);
     if (ctx->watchdog != NULL)
         tcb_watchdog_disarm(ctx->watchdog, c);
+    tcb_deadline_clear();
     if (o.status != TCB_OK) {
         o.check = CHECK_ERROR;
         o.timed = false;

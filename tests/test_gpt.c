@@ -38,7 +38,7 @@ Test(gpt, sizes_match_the_zoo_parameter_counts)
         load(zoo[i], &m, &s);
         tcb_gpt net;
         tcb_gpt_memory mem;
-        tcb_gpt_size(&m, &s, 1, 8, &net, &mem);
+        tcb_gpt_size(&m, &s, 1, 8, false, &net, &mem);
         cr_expect_eq((long long)net.n_params, s.n_params, "%s: %zu floats, the zoo says %lld",
                      zoo[i], net.n_params, s.n_params);
         cr_expect_float_eq(mem.params, 4.0 * s.n_params, 0.5);

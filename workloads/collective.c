@@ -73,6 +73,8 @@ typedef struct {
     const tcb_collective *coll;
     tcb_coll_ctx x;          /* x.comm == NULL: this rank is outside the scope */
     bool in_place;
+    bool no_in_place;        /* in place, but the backend has no such form */
+    size_t result_at;        /* element of recv where the checked result starts */
     long long corrupt;       /* elements to alter before checking (world rank 0) */
     void *send, *recv;       /* backend memory; send == recv in place */
     void *host_send, *host_recv; /* host copies; the same as send, recv when
@@ -149,6 +151,8 @@ static tcb_status coll_setup(const tcb_world *w, const tcb_case *c, void **state
     s->send_bytes = s->coll->send_count(s->x.count, s->x.n) * es;
     s->recv_bytes = s->coll->recv_count(s->x.count, s->x.n) * es;
     s->bytes = s->send_bytes > s->recv_bytes ? s->send_bytes : s->recv_bytes;
+    if (s->in_place && s->coll->in_place != NULL)
+        s->no_in_place = !s->coll->in_place(&s->x, &s->result_at);
     if (s->in_place) /* one buffer holds the input and the output: the larger */
         s->recv_bytes = s->send_bytes = s->bytes;
 
@@ -171,7 +175,14 @@ static tcb_status coll_setup(const tcb_world *w, const tcb_case *c, void **state
 static bool coll_skip(void *state, char *why, int n)
 {
     coll_state *s = state;
-    if (s->x.comm == NULL || s->x.count > 0)
+    if (s->x.comm == NULL)
+        return false;
+    if (s->no_in_place) {
+        snprintf(why, (size_t)n, "the %s backend has no in-place %s", s->x.backend->name,
+                 s->coll->name);
+        return true;
+    }
+    if (s->x.count > 0)
         return false;
     snprintf(why, (size_t)n,
              "size is less than one %s element per rank of the %d-rank group",
@@ -227,6 +238,8 @@ static tcb_status coll_check(void *state, long long *wrong)
     if (staged)
         TCB_CHECK(x->backend->download(s->host_recv, s->recv, s->recv_bytes));
 
+    /* The result starts where the backend's in-place form leaves it. */
+    char *result = (char *)s->host_recv + s->result_at * es;
     size_t nchecked = s->coll->checked_count(x);
     /* The self-test: alter min(corrupt, nchecked) distinct elements, spread
      * over the buffer, to a value that differs from the right one. */
@@ -234,7 +247,7 @@ static tcb_status coll_check(void *state, long long *wrong)
     for (size_t k = 0; k < ncorrupt; k++) {
         size_t i = k * (nchecked / ncorrupt);
         double mag;
-        tcb_dtype_set(x->dtype, s->host_recv, i, -s->coll->expected(x, i, &mag) - 3);
+        tcb_dtype_set(x->dtype, result, i, -s->coll->expected(x, i, &mag) - 3);
     }
 
     /* Small integers reduce exactly; the bound covers rounding of partial sums
@@ -243,7 +256,7 @@ static tcb_status coll_check(void *state, long long *wrong)
     for (size_t i = 0; i < nchecked; i++) {
         double mag = 0;
         double want = s->coll->expected(x, i, &mag);
-        double got = tcb_dtype_get(x->dtype, s->host_recv, i);
+        double got = tcb_dtype_get(x->dtype, result, i);
         double tol = eps * (x->n > 1 ? x->n - 1 : 1) * mag;
         if (!(fabs(got - want) <= tol)) /* NaN (an unwritten element) is wrong too */
             (*wrong)++;

@@ -1,5 +1,5 @@
 /* Comm backends: the collectives a workload can call, as one table of function
- * pointers per backend (mpi now; nccl later fills in the same table).
+ * pointers per backend (mpi, nccl).
  *
  * Buffers are device memory of the backend's kind (host memory for mpi).
  * count is in elements of dtype per rank as nccl-tests counts it:
@@ -7,7 +7,8 @@
  *   allgather:      send count,   recv count*n
  *   reducescatter:  send count*n, recv count
  *   alltoall:       send count*n, recv count*n (count to each peer)
- * sendbuf == recvbuf asks for the in-place variant. */
+ * sendbuf == recvbuf asks for the in-place variant, with MPI's layouts unless
+ * the backend's in_place flags say otherwise. */
 #ifndef TCB_COMM_H
 #define TCB_COMM_H
 
@@ -15,6 +16,7 @@
 #include "tcb_error.h"
 #include "world.h"
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -67,6 +69,23 @@ typedef struct tcb_comm_backend {
     /* Waits until the operations issued so far are complete. NULL for a
      * backend whose calls block until done (mpi): nothing to call when timed. */
     tcb_status (*sync)(tcb_comm *c);
+
+    /* Where the backend's in-place forms differ from MPI's; all false for mpi.
+     * A backend calls its library's own in-place form, so that nothing but the
+     * library is timed, and says here what that form is; the collective
+     * workload checks the result where it lies and skips the missing forms. */
+    struct {
+        bool reducescatter_at_rank; /* the result is block `rank` of recv (NCCL:
+                                     * recvbuff == sendbuff + rank * recvcount),
+                                     * not at recv's start */
+        bool no_alltoall;           /* no in-place alltoall: it is refused */
+        bool no_sendrecv;           /* no in-place sendrecv: it is refused */
+    } in_place;
+
+    /* The versions of the libraries under the backend, for run.json (a new
+     * JSON object: {"nccl": "2.27.7", ...}); NULL where the manifest's own
+     * entries say it all (mpi). */
+    json_t *(*versions)(void);
 } tcb_comm_backend;
 
 #endif

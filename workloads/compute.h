@@ -36,6 +36,7 @@
 #include "tcb_error.h"
 #include "world.h"
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -58,6 +59,27 @@ typedef enum {
     TCB_STREAM_ADD,   /* a = b + c     reads 2, writes 1 */
     TCB_STREAM_TRIAD, /* a = b + s * c reads 2, writes 1 */
 } tcb_stream_kernel;
+
+/* Element types of a planned product (gemm_plan below), as the gemm
+ * workload names them. a and b hold elements of the input type, c of the
+ * output type (tcb_gemm_type_info). tf32 stores fp32 and multiplies with
+ * tensor cores' 10-bit mantissas; fp8 is e4m3 in, bf16 out. */
+typedef enum { TCB_GEMM_F32, TCB_GEMM_TF32, TCB_GEMM_BF16, TCB_GEMM_F16, TCB_GEMM_FP8,
+               TCB_GEMM_NTYPES } tcb_gemm_type;
+extern const char *const tcb_gemm_type_names[]; /* NULL-terminated, in tcb_gemm_type order */
+
+/* One product's shape, row-major as the gemm op below: c (m,n) =
+ * op(a) @ op(b); trans_a means a is stored (k,m), trans_b b stored (n,k);
+ * leading dimensions are the stored rows' lengths. */
+typedef struct {
+    tcb_gemm_type type;
+    bool trans_a, trans_b;
+    int m, n, k;
+} tcb_gemm_shape;
+
+/* A product planned for one shape: the library's algorithm chosen, its
+ * workspace held. Opaque to workloads. */
+typedef struct tcb_gemm_plan tcb_gemm_plan;
 
 typedef struct tcb_compute_backend {
     const char *name;
@@ -91,6 +113,26 @@ typedef struct tcb_compute_backend {
     void (*stream)(tcb_compute *cx, tcb_stream_kernel kernel, float *a, const float *b,
                    const float *c, float s, size_t n);
 
+    /* Planned products of any tcb_gemm_type; all three NULL for a backend
+     * with only the fp32 gemm above (cpu). gemm_plan searches the library's
+     * algorithms for the shape, timing each on a, b, c (backend memory, as
+     * gemm_run will get), and keeps the fastest; it is untimed set-up. A
+     * type or layout the device cannot multiply gives TCB_ERR_CONFIG with
+     * the reason in why (a case the workload then skips). how gets n bytes
+     * saying what was chosen ("cuBLASLt algorithm 2 of 8 ..."). */
+    tcb_status (*gemm_plan)(tcb_compute *cx, const tcb_gemm_shape *g, const void *a,
+                            const void *b, void *c, tcb_gemm_plan **out, char *why, int n);
+    void (*gemm_run)(tcb_compute *cx, tcb_gemm_plan *p, const void *a, const void *b, void *c);
+    void (*gemm_plan_describe)(const tcb_gemm_plan *p, char *how, int n);
+    void (*gemm_plan_free)(tcb_compute *cx, tcb_gemm_plan *p);
+    /* The type of matmul_forward/backward's products: f32 (every backend's
+     * default) or bf16 mixed precision (bf16 operands, fp32 accumulation,
+     * outputs and master weights). NULL for a backend with f32 only. */
+    tcb_status (*set_precision)(tcb_compute *cx, tcb_gemm_type type);
+    /* The most device memory seen in use since open (bytes), with how it
+     * was measured in source; NULL where device memory is host memory. */
+    double (*memory_peak)(tcb_compute *cx, char *source, int n);
+
     /* ---- decoder ops ---------------------------------------------------- */
     /* out (B,T,C) = wte[tokens[b,t]] + wpe[t]; wpe (T,C) NULL without learned
      * positions. tokens (B,T) int32, each in [0, V). dwpe may be NULL. */
@@ -104,6 +146,7 @@ typedef struct tcb_compute_backend {
     void (*layernorm_forward)(tcb_compute *cx, float *out, float *mean, float *rstd,
                               const float *inp, const float *w, const float *b, int N,
                               int C, float eps);
+    /* db NULL where the forward had no bias. */
     void (*layernorm_backward)(tcb_compute *cx, float *dinp, float *dw, float *db,
                                const float *dout, const float *inp, const float *w,
                                const float *mean, const float *rstd, int N, int C);
@@ -141,7 +184,13 @@ typedef struct tcb_compute_backend {
     void (*attention_forward)(tcb_compute *cx, float *out, float *att, const float *qkv,
                               int B, int T, int NH, int KVH, int HS);
     /* dqkv (B,T,QKV) += the gradient; datt (B,NH,T,T) is scratch the op may
-     * overwrite (only its lower triangle is used). */
+     * overwrite (only its lower triangle is used).
+     *
+     * A backend that sets fused_attention never stores the (T,T) matrix
+     * (flash attention): att is then (B,NH,T), the log-sum-exp of each
+     * query row's scaled scores, written by the forward and read by the
+     * backward, and datt is (B,NH,T) scratch. */
+    bool fused_attention;
     void (*attention_backward)(tcb_compute *cx, float *dqkv, float *datt,
                                const float *dout, const float *qkv, const float *att,
                                int B, int T, int NH, int KVH, int HS);
@@ -184,6 +233,11 @@ typedef struct tcb_compute_backend {
     void (*adamw)(tcb_compute *cx, float *params, const float *grads, float *m, float *v,
                   size_t n, float lr, float beta1, float beta2, float eps,
                   float weight_decay, int step, float grad_scale);
+
+    /* ---- provenance ----------------------------------------------------- */
+    /* The versions of the libraries and driver under the backend, for
+     * run.json (a new JSON object); NULL for none beyond the manifest's. */
+    json_t *(*versions)(void);
 } tcb_compute_backend;
 
 /* The registry (workloads/registry.c): NULL-terminated list, lookup by name. */

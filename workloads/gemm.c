@@ -11,6 +11,8 @@
  *   tn: a (K,M), b (K,N): c = a^T @ b, the weight gradient's shape */
 #include "compute.h"
 #include "cpu_peak.h"
+#include "gemm_types.h"
+#include "hardware.h"
 #include "record.h"
 #include "timer.h"
 #include "workload.h"
@@ -22,13 +24,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const gemm_dtypes[] = {"f32", NULL}; /* GPU dtypes join here */
 static const char *const gemm_trans[] = {"nn", "nt", "tn", NULL};
 
 /* Order matters: cases expand with the last parameter varying fastest, so a
  * sweep of shapes gives the rows of one table. */
 static const tcb_param_spec gemm_params[] = {
-    {"dtype", TCB_PARAM_ENUM, "f32", 0, gemm_dtypes, "element type (the cpu backend: f32)"},
+    {"dtype", TCB_PARAM_ENUM, "f32", 0, tcb_gemm_type_names,
+     "element type: f32, tf32, bf16, f16, fp8 (e4m3 in, bf16 out); the cpu backend: f32"},
     {"trans", TCB_PARAM_ENUM, "nt", 0, gemm_trans,
      "storage of a and b: nn, nt (c = a @ b^T, a linear layer's forward), tn"},
     {"flush", TCB_PARAM_BOOL, "false", 0, NULL,
@@ -55,9 +57,15 @@ typedef struct {
     bool ta, tb;
     int threads;                  /* what the backend really runs with */
     int ranks;                    /* every rank runs the product */
+    tcb_gemm_type type;
+    tcb_gemm_plan *plan;          /* a planned product; NULL: compute.h's fp32 gemm */
+    char plan_how[256];           /* what the plan chose */
+    char skip_why[256];           /* the device cannot multiply this type: skip the case */
     void *mem;                    /* the one backend allocation */
-    float *a, *b, *c;             /* into mem: a (M,K) or (K,M), b (K,N) or (N,K), c (M,N) */
-    float *ha, *hb, *hc;          /* host views: == a, b, c for host memory */
+    float *a, *b, *c;             /* into mem: a (M,K) or (K,M), b (K,N) or (N,K), c (M,N);
+                                   * elements of the plan's types where there is a plan */
+    float *ha, *hb;               /* host values of a and b: == a, b for host memory */
+    void *hc;                     /* host copy of c, in c's type: == c for host memory */
     void *host_mem;               /* their one allocation otherwise */
     float amax, bmax;             /* largest |a|, |b|: scale of the tolerance */
     unsigned char *flush;         /* into mem; NULL without flush */
@@ -66,6 +74,8 @@ typedef struct {
     double *gemm_s, *flush_s;     /* this rank's own clock, per iteration */
     int nsamples, cap;            /* ring of the last cap iterations; check resets it */
     tcb_device_info info;
+    double peak;                  /* TFLOP/s of the device for this dtype; 0 unknown */
+    char peak_source[256];
     bool best;                    /* metrics found this case the best so far */
     double tflops, tflops_max;    /* what metrics computed, for the table */
     char fail[256];
@@ -74,6 +84,11 @@ typedef struct {
 static tcb_status gemm_validate(const tcb_case *c, int world_size, tcb_diag *d)
 {
     (void)world_size;
+    const tcb_compute_backend *be = tcb_compute_backend_find(c->backend);
+    const char *dtype = tcb_params_enum(&c->params, "dtype");
+    if (be != NULL && be->gemm_plan == NULL && strcmp(dtype, "f32") != 0)
+        return tcb_diag_set(d, TCB_ERR_CONFIG,
+                            "dtype %s: the %s backend multiplies f32 only", dtype, be->name);
     const char *dims[] = {"m", "n", "k"};
     double elems[3];
     for (int i = 0; i < 3; i++) {
@@ -122,6 +137,8 @@ static void gemm_teardown(void *state)
     if (s == NULL)
         return;
     if (s->cx != NULL) {
+        if (s->plan != NULL)
+            s->be->gemm_plan_free(s->cx, s->plan);
         if (s->mem != NULL)
             s->be->free(s->cx, s->mem);
         s->be->close(s->cx);
@@ -157,6 +174,25 @@ static size_t flush_size(gemm_state *s)
     return bytes;
 }
 
+/* Fills host[0..count) with grid values (gemm_types.h) and uploads them to
+ * dev in the plan's input type. */
+static tcb_status upload_grid(gemm_state *s, void *dev, float *host, size_t count,
+                              uint64_t seed)
+{
+#pragma omp parallel for schedule(static) num_threads(s->threads)
+    for (size_t i = 0; i < count; i++)
+        host[i] = tcb_gemm_grid_value(seed, i);
+    size_t bytes = count * tcb_gemm_in_bytes(s->type);
+    if (s->type == TCB_GEMM_F32 || s->type == TCB_GEMM_TF32)
+        return s->be->upload(s->cx, dev, host, bytes);
+    void *enc = malloc(bytes);
+    TCB_ALLOC_CHECK(enc);
+    tcb_gemm_encode(s->type, host, enc, count);
+    tcb_status st = s->be->upload(s->cx, dev, enc, bytes);
+    free(enc);
+    return st;
+}
+
 static tcb_status gemm_setup(const tcb_world *w, const tcb_case *c, void **state)
 {
     gemm_state *s = calloc(1, sizeof *s);
@@ -176,10 +212,18 @@ static tcb_status gemm_setup(const tcb_world *w, const tcb_case *c, void **state
     s->lda = s->ta ? s->m : s->k; /* row-major: the stored row's length */
     s->ldb = s->tb ? s->k : s->n;
     s->ldc = s->n;
+    s->type = (tcb_gemm_type)tcb_params_choice(&c->params, "dtype");
 
     TCB_CHECK(s->be->open(w, (int)tcb_params_int(&c->params, "threads"), &s->cx));
     s->threads = s->be->threads(s->cx);
     s->be->describe(s->cx, &s->info);
+    if (s->type == TCB_GEMM_F32) {
+        s->peak = s->info.peak_tflops_f32;
+        snprintf(s->peak_source, sizeof s->peak_source, "%s", s->info.peak_source);
+    } else {
+        s->peak = tcb_hardware_device_peak(s->info.name, tcb_gemm_catalog_dtype(s->type),
+                                           s->peak_source, sizeof s->peak_source);
+    }
 
     s->cap = c->iters > 0 ? c->iters : 1;
     s->gemm_s = calloc((size_t)s->cap, sizeof *s->gemm_s);
@@ -188,9 +232,10 @@ static tcb_status gemm_setup(const tcb_world *w, const tcb_case *c, void **state
     TCB_ALLOC_CHECK(s->flush_s);
 
     /* One allocation: a | b | c | flush, each page-aligned. */
+    size_t in = tcb_gemm_in_bytes(s->type), out = tcb_gemm_out_bytes(s->type);
     size_t na = (size_t)s->m * s->k, nb = (size_t)s->k * s->n, nc = (size_t)s->m * s->n;
-    size_t off_b = round_up(na * 4, 4096), off_c = off_b + round_up(nb * 4, 4096);
-    size_t off_f = off_c + round_up(nc * 4, 4096);
+    size_t off_b = round_up(na * in, 4096), off_c = off_b + round_up(nb * in, 4096);
+    size_t off_f = off_c + round_up(nc * out, 4096);
     if (tcb_params_bool(&c->params, "flush"))
         s->flush_bytes = flush_size(s);
     s->mem = s->be->alloc(s->cx, off_f + s->flush_bytes);
@@ -205,26 +250,47 @@ static tcb_status gemm_setup(const tcb_world *w, const tcb_case *c, void **state
         s->hb = s->b;
         s->hc = s->c;
     } else {
-        s->host_mem = malloc(off_f);
+        /* Host values of a and b are floats whatever the device's type. */
+        s->host_mem = malloc((na + nb) * 4 + nc * out);
         TCB_ALLOC_CHECK(s->host_mem);
         s->ha = s->host_mem;
-        s->hb = (float *)((char *)s->host_mem + off_b);
-        s->hc = (float *)((char *)s->host_mem + off_c);
+        s->hb = s->ha + na;
+        s->hc = s->hb + nb;
     }
     /* Every rank the same data: a rank whose product is off shows as that rank. */
-    s->amax = fill(s->ha, na, 1, s->threads);
-    s->bmax = fill(s->hb, nb, 2, s->threads);
-    if (!s->be->host_memory) {
-        TCB_CHECK(s->be->upload(s->cx, s->a, s->ha, na * 4));
-        TCB_CHECK(s->be->upload(s->cx, s->b, s->hb, nb * 4));
+    if (s->be->gemm_plan == NULL) {
+        s->amax = fill(s->ha, na, 1, s->threads);
+        s->bmax = fill(s->hb, nb, 2, s->threads);
+        return s->be->sync(s->cx);
     }
+    TCB_CHECK(upload_grid(s, s->a, s->ha, na, 1));
+    TCB_CHECK(upload_grid(s, s->b, s->hb, nb, 2));
+    tcb_gemm_shape shape = {s->type, s->ta, s->tb, s->m, s->n, s->k};
+    tcb_status st = s->be->gemm_plan(s->cx, &shape, s->a, s->b, s->c, &s->plan, s->skip_why,
+                                     sizeof s->skip_why);
+    if (st == TCB_ERR_CONFIG)
+        return TCB_OK; /* the device cannot: the skip hook says why */
+    TCB_CHECK(st);
+    s->be->gemm_plan_describe(s->plan, s->plan_how, sizeof s->plan_how);
     return s->be->sync(s->cx);
+}
+
+static bool gemm_skip(void *state, char *why, int n)
+{
+    const gemm_state *s = state;
+    if (s->skip_why[0] == '\0')
+        return false;
+    snprintf(why, (size_t)n, "%s", s->skip_why);
+    return true;
 }
 
 static void run_gemm(gemm_state *s)
 {
-    s->be->gemm(s->cx, s->ta, s->tb, s->m, s->n, s->k, 1.0f, s->a, s->lda, s->b, s->ldb,
-                0.0f, s->c, s->ldc);
+    if (s->plan != NULL)
+        s->be->gemm_run(s->cx, s->plan, s->a, s->b, s->c);
+    else
+        s->be->gemm(s->cx, s->ta, s->tb, s->m, s->n, s->k, 1.0f, s->a, s->lda, s->b, s->ldb,
+                    0.0f, s->c, s->ldc);
 }
 
 /* Reads and writes every cache line of the flush buffer: a plain store loop
@@ -263,16 +329,32 @@ static tcb_status gemm_iter(void *state)
     return TCB_OK;
 }
 
-/* The element (i, j) of op(a) @ op(b), summed in double. */
-static double reference(const gemm_state *s, int i, int j)
+/* The element (i, j) of op(a) @ op(b), summed in double; *mag gets the sum
+ * of its terms' magnitudes. */
+static double reference(const gemm_state *s, int i, int j, double *mag)
 {
-    double acc = 0;
+    double acc = 0, abs = 0;
     for (int p = 0; p < s->k; p++) {
         double x = s->ta ? s->ha[(size_t)p * s->m + i] : s->ha[(size_t)i * s->k + p];
         double y = s->tb ? s->hb[(size_t)j * s->k + p] : s->hb[(size_t)p * s->n + j];
         acc += x * y;
+        abs += fabs(x * y);
     }
+    *mag = abs;
     return acc;
+}
+
+/* How far element (i, j) may be from the reference. fp32 accumulation
+ * error (the cpu path's 24-bit inputs) grows about like sqrt(k) ulps for
+ * random signs and at worst like k ulps; 1e-5 * k (84 ulps per term) is far
+ * above either for any summation order, yet below one dropped term (|a b|,
+ * 0.25 on average) up to k ~ 25000. A planned product's inputs make the sum
+ * exact, and only the output's rounding is allowed (gemm_types.h). */
+static double tolerance(const gemm_state *s, double ref, double mag)
+{
+    if (s->plan != NULL)
+        return tcb_gemm_tolerance(s->type, ref, mag);
+    return 1e-5 * s->k * (double)s->amax * (double)s->bmax + 1e-6;
 }
 
 /* Position q of the checked elements: all of c when small, else the four
@@ -294,24 +376,23 @@ static void checked_element(const gemm_state *s, size_t q, int *i, int *j)
 static tcb_status gemm_check(void *state, long long *wrong)
 {
     gemm_state *s = state;
-    size_t nc = (size_t)s->m * s->n;
-    /* A value no product of these inputs reaches: an element the product
-     * never wrote stays wrong. Finite, so beta = 0 times it is still 0 in a
-     * backend that reads c. */
-    for (size_t e = 0; e < nc; e++)
-        s->hc[e] = 1e30f;
+    size_t nc = (size_t)s->m * s->n, cbytes = nc * tcb_gemm_out_bytes(s->type);
+    /* A value no product of these inputs reaches, so an element the product
+     * never wrote stays wrong: 1e30, finite, so beta = 0 times it is still 0
+     * in a backend that reads c; NaN (all ones) in a planned product's type,
+     * whose library does not read c when beta is 0. */
+    if (s->plan != NULL)
+        memset(s->hc, 0xff, cbytes);
+    else
+        for (size_t e = 0; e < nc; e++)
+            ((float *)s->hc)[e] = 1e30f;
     if (!s->be->host_memory)
-        TCB_CHECK(s->be->upload(s->cx, s->c, s->hc, nc * 4));
+        TCB_CHECK(s->be->upload(s->cx, s->c, s->hc, cbytes));
     run_gemm(s);
     TCB_CHECK(s->be->sync(s->cx));
     if (!s->be->host_memory)
-        TCB_CHECK(s->be->download(s->cx, s->hc, s->c, nc * 4));
+        TCB_CHECK(s->be->download(s->cx, s->hc, s->c, cbytes));
 
-    /* fp32 accumulation error grows about like sqrt(k) ulps for random
-     * signs and at worst like k ulps; 1e-5 * k (84 ulps per term) is far above
-     * either for any summation order, yet below one dropped term (|a b|,
-     * 0.25 on average) up to k ~ 25000. */
-    double tol = 1e-5 * s->k * (double)s->amax * (double)s->bmax + 1e-6;
     size_t nchecked = nc <= CHECK_ALL ? nc : CHECK_SAMPLE;
     long long bad = 0;
     size_t first = SIZE_MAX;
@@ -319,21 +400,25 @@ static tcb_status gemm_check(void *state, long long *wrong)
     reduction(min : first)
     for (size_t q = 0; q < nchecked; q++) {
         int i, j;
+        double mag;
         checked_element(s, q, &i, &j);
-        double err = fabs((double)s->hc[(size_t)i * s->n + j] - reference(s, i, j));
-        if (!(err <= tol)) { /* NaN is wrong too */
+        double ref = reference(s, i, j, &mag);
+        double err = fabs(tcb_gemm_decode(s->type, s->hc, (size_t)i * s->n + j) - ref);
+        if (!(err <= tolerance(s, ref, mag))) { /* NaN is wrong too */
             bad++;
             first = q < first ? q : first;
         }
     }
     if (bad > 0) {
         int i, j;
+        double mag;
         checked_element(s, first, &i, &j);
+        double ref = reference(s, i, j, &mag);
         snprintf(s->fail, sizeof s->fail,
                  "%lld of %zu checked elements of c wrong; first c[%d][%d] = %g, want %g "
                  "(tolerance %.3g)",
-                 bad, nchecked, i, j, (double)s->hc[(size_t)i * s->n + j], reference(s, i, j),
-                 tol);
+                 bad, nchecked, i, j, tcb_gemm_decode(s->type, s->hc, (size_t)i * s->n + j),
+                 ref, tolerance(s, ref, mag));
         tcb_log_error("gemm: %s", s->fail); /* the record says how many; this says where */
     }
     *wrong = bad;
@@ -415,12 +500,16 @@ static void gemm_metrics(void *state, const tcb_stats *t, tcb_facts *facts,
                           key);
     }
 
-    double peak = s->info.peak_tflops_f32; /* f32 is the only dtype so far */
+    double peak = s->peak;
     tcb_record_metric(rec, "peak_tflops", peak > 0 ? peak : NAN);
     tcb_record_metric(rec, "fraction_of_peak", peak > 0 ? s->tflops / peak : NAN);
-    tcb_record_source(rec, "peak_tflops", "%s", s->info.peak_source[0]
-                                                    ? s->info.peak_source
+    tcb_record_source(rec, "peak_tflops", "%s", s->peak_source[0]
+                                                    ? s->peak_source
                                                     : "unknown: the backend reports no peak");
+    if (s->plan != NULL) {
+        json_object_set_new(rec, "algorithm", json_string(s->plan_how));
+        json_object_set_new(rec, "check_tolerance", json_string(tcb_gemm_tolerance_source(s->type)));
+    }
 }
 
 static void gemm_table_key(const tcb_case *c, char *buf, int n)
@@ -436,9 +525,9 @@ static void gemm_table_header(FILE *out, const tcb_case *c, void *state)
     fprintf(out, "\n# gemm  backend %s  dtype %s  threads %d  flush %s\n", c->backend,
             tcb_params_enum(&c->params, "dtype"), s->threads,
             tcb_params_bool(&c->params, "flush") ? "on (excluded from TFLOP/s)" : "off");
-    if (s->info.peak_tflops_f32 > 0)
-        fprintf(out, "# device %s  peak %.4g TFLOP/s (%s)\n", s->info.name,
-                s->info.peak_tflops_f32, s->info.peak_source);
+    if (s->peak > 0)
+        fprintf(out, "# device %s  peak %.4g TFLOP/s (%s)\n", s->info.name, s->peak,
+                s->peak_source);
     else
         fprintf(out, "# device %s  peak unknown\n", s->info.name);
     fprintf(out, "# TFLOP/s = 2*M*N*K / time; * = best median TFLOP/s so far\n");
@@ -455,8 +544,8 @@ static void gemm_table_row(FILE *out, const tcb_case *c, void *state, const tcb_
         snprintf(time, sizeof time, "%.3f", t->median * 1e3);
         snprintf(tf, sizeof tf, "%.4f", s->tflops);
         snprintf(mx, sizeof mx, "%.4f", s->tflops_max);
-        if (s->info.peak_tflops_f32 > 0)
-            snprintf(pk, sizeof pk, "%.1f", 100 * s->tflops / s->info.peak_tflops_f32);
+        if (s->peak > 0)
+            snprintf(pk, sizeof pk, "%.1f", 100 * s->tflops / s->peak);
     }
     if (wrong >= 0)
         snprintf(nwrong, sizeof nwrong, "%lld", wrong);
@@ -473,6 +562,7 @@ const tcb_workload tcb_workload_gemm = {
     .validate = gemm_validate,
     .setup = gemm_setup,
     .iter = gemm_iter,
+    .skip = gemm_skip,
     .failure = gemm_failure,
     .check = gemm_check,
     .metrics = gemm_metrics,

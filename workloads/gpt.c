@@ -9,14 +9,16 @@
 
 /* ---- sizes ------------------------------------------------------------ */
 
-void tcb_gpt_size(const tcb_model *m, const tcb_shard *s, int B, int T, tcb_gpt *net,
-                  tcb_gpt_memory *mem)
+void tcb_gpt_size(const tcb_model *m, const tcb_shard *s, int B, int T, bool fused_attention,
+                  tcb_gpt *net, tcb_gpt_memory *mem)
 {
     size_t L = (size_t)s->layers, C = (size_t)s->width, V = (size_t)s->vocab;
     size_t N = (size_t)B * (size_t)T, NH = (size_t)s->heads, HS = (size_t)s->head_dim;
     size_t QKV = (size_t)(s->heads + 2 * s->kv_heads) * HS, DA = NH * HS;
     size_t F = (size_t)s->ffn, F2 = m->activation == TCB_ACT_SWIGLU ? 2 * F : F;
-    size_t TT = (size_t)B * NH * (size_t)T * (size_t)T;
+    /* The attention matrix per head, or only its rows' log-sum-exp where
+     * the backend fuses attention (compute.h). */
+    size_t TT = (size_t)B * NH * (size_t)T * (fused_attention ? 1 : (size_t)T);
     bool ln = m->norm == TCB_NORM_LAYERNORM, ln_bias = ln && m->bias, bias = m->bias;
 
     size_t p[TCB_GPT_NPARAMS] = {
@@ -144,7 +146,7 @@ tcb_status tcb_gpt_create(const tcb_compute_backend *be, tcb_compute *cx,
     net->shard.model = &net->model;
     net->B = B;
     net->T = T;
-    tcb_gpt_size(m, s, B, T, net, NULL);
+    tcb_gpt_size(m, s, B, T, be->fused_attention, net, NULL);
 
     size_t nacts = 0, N = (size_t)B * (size_t)T;
     for (int i = 0; i < TCB_GPT_NACTS; i++)

@@ -47,7 +47,7 @@ enum {
     TCB_GPT_LN1MEAN,  /* (L, N) layernorm only */
     TCB_GPT_LN1RSTD,  /* (L, N) */
     TCB_GPT_QKV,      /* (L, N, QKV) after rope */
-    TCB_GPT_ATT,      /* (L, B, NH, T, T) attention probabilities */
+    TCB_GPT_ATT,      /* (L, B, NH, T, T) attention probabilities; (L, B, NH, T) fused */
     TCB_GPT_ATTY,     /* (L, N, NH*HS) */
     TCB_GPT_MID,      /* (L, N, C) residual after attention */
     TCB_GPT_LN2,      /* (L, N, C) */
@@ -65,7 +65,7 @@ enum {
     TCB_GPT_DRESID,   /* (N, C) gradient of the residual stream */
     TCB_GPT_DLN,      /* (N, C) */
     TCB_GPT_DQKV,     /* (N, QKV) */
-    TCB_GPT_DATT,     /* (B, NH, T, T) */
+    TCB_GPT_DATT,     /* (B, NH, T, T); (B, NH, T) fused */
     TCB_GPT_DATTY,    /* (N, NH*HS) */
     TCB_GPT_DFCH,     /* (N, F2) */
     TCB_GPT_DFCACT,   /* (N, F) */
@@ -98,10 +98,10 @@ typedef struct tcb_gpt {
 } tcb_gpt;
 
 /* Sizes every tensor of the model m sharded as s at batch B, sequence T,
- * from the shapes only, and sums them into *mem (may be NULL). Also fills the
+ * on a backend that fuses attention or not (compute.h), from the shapes only, and sums them into *mem (may be NULL). Also fills the
  * count arrays of net (may be NULL). */
-void tcb_gpt_size(const tcb_model *m, const tcb_shard *s, int B, int T, tcb_gpt *net,
-                  tcb_gpt_memory *mem);
+void tcb_gpt_size(const tcb_model *m, const tcb_shard *s, int B, int T, bool fused_attention,
+                  tcb_gpt *net, tcb_gpt_memory *mem);
 
 /* Builds the model on an open backend: every allocation, then the seeded
  * initialization (tcb_gpt_init). On failure returns TCB_ERR_RUNTIME with

@@ -463,3 +463,25 @@ char *tcb_hardware_cite(const tcb_hw_device *dev, const tcb_hw_figure *f, char *
              range, f->source, f->date, f->uncertain ? ", uncertain" : "");
     return buf;
 }
+
+double tcb_hardware_device_peak(const char *reported, const char *dtype, char *source, int n)
+{
+    tcb_hardware hw;
+    tcb_diag d;
+    double tflops = 0;
+    if (tcb_hardware_load(NULL, &hw, &d) != TCB_OK) {
+        snprintf(source, (size_t)n, "unknown: hardware catalog not read (%.150s)", d.msg);
+        return 0;
+    }
+    const tcb_hw_device *dev = tcb_hardware_find(&hw, reported);
+    const tcb_hw_figure *f = dev != NULL ? tcb_hardware_peak(dev, dtype) : NULL;
+    if (f != NULL) {
+        tflops = f->value;
+        tcb_hardware_cite(dev, f, source, n);
+    } else {
+        snprintf(source, (size_t)n, "unknown: %.60s has no %.10s peak in %.100s", reported,
+                 dtype, hw.path);
+    }
+    tcb_hardware_free(&hw);
+    return tflops;
+}

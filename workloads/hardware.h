@@ -104,4 +104,10 @@ double tcb_hardware_range(const tcb_hw_figure *f, double *low, double *high);
  * buf and returns buf. */
 char *tcb_hardware_cite(const tcb_hw_device *dev, const tcb_hw_figure *f, char *buf, int n);
 
+/* The dense peak of the device a driver reported as `reported` for dtype,
+ * from the default catalog, with its citation in source (n bytes); 0 with
+ * "unknown: ..." in source where the catalog has none or cannot be read.
+ * Reads the catalog on every call: for set-up, not for loops. */
+double tcb_hardware_device_peak(const char *reported, const char *dtype, char *source, int n);
+
 #endif

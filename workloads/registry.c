@@ -21,18 +21,30 @@ const tcb_workload *const tcb_workloads[] = {
 #ifdef TCB_HAVE_MPI
 extern const tcb_comm_backend tcb_comm_mpi;
 #endif
+#ifdef TCB_HAVE_NCCL
+extern const tcb_comm_backend tcb_comm_nccl;
+#endif
 
 const tcb_comm_backend *const tcb_comm_backends[] = {
 #ifdef TCB_HAVE_MPI
     &tcb_comm_mpi,
 #endif
+#ifdef TCB_HAVE_NCCL
+    &tcb_comm_nccl,
+#endif
     NULL,
 };
 
 extern const tcb_compute_backend tcb_compute_cpu;
+#ifdef TCB_HAVE_CUDA
+extern const tcb_compute_backend tcb_compute_cuda;
+#endif
 
 const tcb_compute_backend *const tcb_compute_backends[] = {
     &tcb_compute_cpu,
+#ifdef TCB_HAVE_CUDA
+    &tcb_compute_cuda,
+#endif
     NULL,
 };
 

@@ -11,6 +11,7 @@
 #include "comm.h"
 #include "compute.h"
 #include "gpt.h"
+#include "hardware.h"
 #include "model.h"
 #include "record.h"
 #include "timer.h"
@@ -23,8 +24,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const dtype_choices[] = {"f32", NULL};
-static const char *const comm_choices[] = {"mpi", NULL};
+static const char *const dtype_choices[] = {"f32", "bf16", NULL};
+static const char *const comm_choices[] = {"auto", "mpi", "nccl", NULL};
 static const char *const corrupt_choices[] = {"none", "params", "gradient", NULL};
 
 static const tcb_param_spec tf_params[] = {
@@ -33,14 +34,16 @@ static const tcb_param_spec tf_params[] = {
     {"tp", TCB_PARAM_INT, "1", 1, NULL, "tensor-parallel degree: the device holds one shard"},
     {"batch", TCB_PARAM_INT, "4", 1, NULL, "micro-batch B per rank, in sequences"},
     {"seq", TCB_PARAM_INT, "0", 0, NULL, "sequence length T; 0: the model's context"},
-    {"dtype", TCB_PARAM_ENUM, "f32", 0, dtype_choices, "compute type (cpu: f32)"},
+    {"dtype", TCB_PARAM_ENUM, "f32", 0, dtype_choices,
+     "type of the matrix products: f32, or bf16 mixed precision (cuda)"},
     {"threads", TCB_PARAM_INT, "0", 0, NULL, "host threads per rank; 0: the rank's cores"},
     {"seed", TCB_PARAM_INT, "1234", 0, NULL, "seeds the weights and the token stream"},
     {"lr", TCB_PARAM_FLOAT, "0.0006", 0, NULL, "AdamW learning rate (constant)"},
     {"weight_decay", TCB_PARAM_FLOAT, "0.1", 0, NULL, "AdamW decoupled decay, matrices only"},
     {"clip", TCB_PARAM_FLOAT, "1.0", 0, NULL, "global gradient-norm clip; 0: none"},
     {"bucket", TCB_PARAM_SIZE, "25MiB", 4, NULL, "gradient all-reduce bucket"},
-    {"comm", TCB_PARAM_ENUM, "mpi", 0, comm_choices, "comm backend for the gradients"},
+    {"comm", TCB_PARAM_ENUM, "auto", 0, comm_choices,
+     "comm backend for the gradients; auto: mpi for host memory, nccl for device memory"},
     {"gemm_tflops", TCB_PARAM_FLOAT, "0", 0, NULL,
      "achievable peak for achievable MFU; 0: the best gemm case earlier in the run"},
     {"gradcheck", TCB_PARAM_BOOL, "true", 0, NULL,
@@ -67,15 +70,43 @@ static tcb_status tf_shape(const tcb_case *c, tcb_model *m, tcb_shard *s, int *T
     return TCB_OK;
 }
 
+/* The comm backend a case's gradients go through: its `comm`, where auto
+ * is the one whose memory is the compute backend's kind. */
+static const char *comm_name(const tcb_case *c, const tcb_compute_backend *be)
+{
+    const char *comm = tcb_params_enum(&c->params, "comm");
+    if (strcmp(comm, "auto") != 0)
+        return comm;
+    return be != NULL && !be->host_memory ? "nccl" : "mpi";
+}
+
 static tcb_status tf_validate(const tcb_case *c, int world_size, tcb_diag *d)
 {
     tcb_model m;
     tcb_shard s;
     int T;
     TCB_CHECK(tf_shape(c, &m, &s, &T, d));
-    if (world_size > 1 && tcb_comm_backend_find(tcb_params_enum(&c->params, "comm")) == NULL)
-        return tcb_diag_set(d, TCB_ERR_CONFIG, "comm backend '%s' is not compiled in",
-                            tcb_params_enum(&c->params, "comm"));
+    const tcb_compute_backend *be = tcb_compute_backend_find(c->backend);
+    if (be != NULL && (be->attention_forward == NULL || be->adamw == NULL))
+        return tcb_diag_set(d, TCB_ERR_CONFIG, "the %s backend has no decoder ops", be->name);
+    const char *dtype = tcb_params_enum(&c->params, "dtype");
+    if (be != NULL && strcmp(dtype, "f32") != 0 && be->set_precision == NULL)
+        return tcb_diag_set(d, TCB_ERR_CONFIG, "dtype %s: the %s backend trains in f32 only",
+                            dtype, be->name);
+    if (world_size > 1) {
+        const tcb_comm_backend *cb = tcb_comm_backend_find(comm_name(c, be));
+        if (cb == NULL)
+            return tcb_diag_set(d, TCB_ERR_CONFIG, "comm backend '%s' is not compiled in",
+                                comm_name(c, be));
+        /* Gradients live in the compute backend's memory: the comm backend
+         * must reduce that kind (no CUDA-aware MPI is assumed). */
+        if (be != NULL && cb->host_memory != be->host_memory)
+            return tcb_diag_set(d, TCB_ERR_CONFIG,
+                                "comm %s reduces %s memory but the %s backend's gradients are "
+                                "in %s memory (comm: auto picks the matching one)",
+                                cb->name, cb->host_memory ? "host" : "device", be->name,
+                                be->host_memory ? "host" : "device");
+    }
     return TCB_OK;
 }
 
@@ -133,8 +164,19 @@ static tcb_status tf_setup(const tcb_world *w, const tcb_case *c, void **state)
     s->be = tcb_compute_backend_find(c->backend);
     TCB_CHECK(s->be->open(w, (int)tcb_params_int(&c->params, "threads"), &s->cx));
     s->be->describe(s->cx, &s->device);
+    s->dtype = tcb_params_enum(&c->params, "dtype");
+    if (s->be->set_precision != NULL)
+        TCB_CHECK(s->be->set_precision(s->cx, strcmp(s->dtype, "bf16") == 0 ? TCB_GEMM_BF16
+                                                                             : TCB_GEMM_F32));
+    if (strcmp(s->dtype, "f32") == 0) {
+        s->peak = s->device.peak_tflops_f32;
+        snprintf(s->peak_source, sizeof s->peak_source, "%s", s->device.peak_source);
+    } else {
+        s->peak = tcb_hardware_device_peak(s->device.name, s->dtype, s->peak_source,
+                                           sizeof s->peak_source);
+    }
     if (s->ranks > 1) {
-        s->cb = tcb_comm_backend_find(tcb_params_enum(&c->params, "comm"));
+        s->cb = tcb_comm_backend_find(comm_name(c, s->be));
         TCB_CHECK(s->cb->open(w, TCB_SCOPE_WORLD, &s->comm));
         s->scalar = s->cb->alloc(TCB_TF_SCALARS * sizeof(double));
         TCB_ALLOC_CHECK(s->scalar);
@@ -149,7 +191,7 @@ static tcb_status tf_setup(const tcb_world *w, const tcb_case *c, void **state)
     TCB_ALLOC_CHECK(s->targets);
     TCB_ALLOC_CHECK(s->losses);
     TCB_ALLOC_CHECK(s->step_s);
-    tcb_gpt_size(&s->model, &s->shard, s->B, s->T, NULL, &s->memory);
+    tcb_gpt_size(&s->model, &s->shard, s->B, s->T, s->be->fused_attention, NULL, &s->memory);
     return tcb_gpt_create(s->be, s->cx, &s->model, &s->shard, s->B, s->T, s->seed, &s->net);
 }
 
@@ -249,6 +291,10 @@ static tcb_status tf_iter(void *state)
         return TCB_ERR_WRONG;
     }
     tcb_gpt_backward(s->net);
+    /* The comm backend may run on its own stream (nccl): the gradients must
+     * be complete before it reads them. */
+    if (s->ranks > 1)
+        TCB_CHECK(s->be->sync(s->cx));
     TCB_CHECK(allreduce_grads(s));
     optimizer_step(s);
     TCB_CHECK(s->be->sync(s->cx));
@@ -298,7 +344,7 @@ static void tf_metrics(void *state, const tcb_stats *t, tcb_facts *facts, const 
     double tflops = fpt * tokens / t->median / 1e12;
     double gemm = achievable_peak(s, facts, c, rec);
     s->tflops = tflops;
-    s->mfu = s->device.peak_tflops_f32 > 0 ? tflops / s->device.peak_tflops_f32 : NAN;
+    s->mfu = s->peak > 0 ? tflops / s->peak : NAN;
     s->achievable_mfu = gemm > 0 ? tflops / gemm : NAN;
     s->tokens_per_s = tokens * s->ranks / t->median;
 
@@ -311,8 +357,8 @@ static void tf_metrics(void *state, const tcb_stats *t, tcb_facts *facts, const 
     tcb_record_metric(rec, "iter_tokens", tokens * s->ranks);
     tcb_record_metric(rec, "iter_flops", fpt * tokens * s->ranks);
     tcb_record_metric(rec, "tflops_per_device", tflops);
-    tcb_record_metric(rec, "peak_tflops", s->device.peak_tflops_f32);
-    tcb_record_source(rec, "peak_tflops", "%s", s->device.peak_source);
+    tcb_record_metric(rec, "peak_tflops", s->peak > 0 ? s->peak : NAN);
+    tcb_record_source(rec, "peak_tflops", "%s", s->peak_source);
     tcb_record_metric(rec, "mfu", s->mfu);
     tcb_record_metric(rec, "gemm_best_tflops", gemm > 0 ? gemm : NAN);
     tcb_record_metric(rec, "achievable_mfu", s->achievable_mfu);
@@ -336,6 +382,13 @@ static void tf_metrics(void *state, const tcb_stats *t, tcb_facts *facts, const 
     tcb_record_metric(rec, "memory_activations_bytes", s->memory.activations);
     tcb_record_metric(rec, "memory_scratch_bytes", s->memory.scratch + s->memory.tokens);
     tcb_record_metric(rec, "rss_over_model", rss / s->memory.total);
+    if (s->be->memory_peak != NULL) {
+        char how[256];
+        double dev = s->be->memory_peak(s->cx, how, sizeof how);
+        tcb_record_metric(rec, "peak_device_bytes", dev);
+        tcb_record_source(rec, "peak_device_bytes", "measured: %s", how);
+        tcb_record_metric(rec, "device_over_model", dev / s->memory.total);
+    }
 
     tcb_record_series(rec, "loss", s->losses, s->step);
     tcb_record_series(rec, "step_s", s->step_s, s->step);

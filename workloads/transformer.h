@@ -17,6 +17,9 @@ typedef struct {
     const tcb_compute_backend *be;
     tcb_compute *cx;
     tcb_device_info device;
+    const char *dtype;          /* of the matrix products: f32, bf16 */
+    double peak;                /* the device's dense peak for dtype, TFLOP/s; 0 unknown */
+    char peak_source[256];
     const tcb_comm_backend *cb; /* NULL on one rank: nothing to reduce */
     tcb_comm *comm;
     double *scalar;             /* TCB_TF_SCALARS doubles of comm memory */

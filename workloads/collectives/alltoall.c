@@ -25,8 +25,16 @@ static tcb_status run(const tcb_coll_ctx *x, const void *send, void *recv)
     return x->backend->alltoall(x->comm, send, recv, x->count, x->dtype);
 }
 
+/* NCCL has no in-place alltoall. */
+static bool in_place(const tcb_coll_ctx *x, size_t *result_at)
+{
+    *result_at = 0;
+    return !x->backend->in_place.no_alltoall;
+}
+
 const tcb_collective tcb_coll_alltoall = {
     .name = "alltoall", .takes_op = false, .takes_root = false,
     .send_count = all_n, .recv_count = all_n, .busbw_factor = factor,
     .init = init, .checked_count = checked, .expected = expected, .run = run,
+    .in_place = in_place,
 };

@@ -46,6 +46,11 @@ typedef struct tcb_collective {
      * magnitudes that went into it (for the rounding bound). */
     double (*expected)(const tcb_coll_ctx *x, size_t i, double *magnitude);
     tcb_status (*run)(const tcb_coll_ctx *x, const void *send, void *recv);
+    /* In place, what the backend's form is (its in_place flags): false where
+     * it has none (the case is skipped), else true with the element of recv
+     * where the checked result starts. NULL: every backend has the form, with
+     * the result at element 0. */
+    bool (*in_place)(const tcb_coll_ctx *x, size_t *result_at);
 } tcb_collective;
 
 /* NULL-terminated list of the rows compiled in (workloads/collective.c). */

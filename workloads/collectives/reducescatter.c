@@ -26,8 +26,16 @@ static tcb_status run(const tcb_coll_ctx *x, const void *send, void *recv)
     return x->backend->reducescatter(x->comm, send, recv, x->count, x->dtype, x->op);
 }
 
+/* MPI leaves the result at recv's start; NCCL's in-place form, block `rank`. */
+static bool in_place(const tcb_coll_ctx *x, size_t *result_at)
+{
+    *result_at = x->backend->in_place.reducescatter_at_rank ? x->count * (size_t)x->rank : 0;
+    return true;
+}
+
 const tcb_collective tcb_coll_reducescatter = {
     .name = "reducescatter", .takes_op = true, .takes_root = false,
     .send_count = send_n, .recv_count = recv_n, .busbw_factor = factor,
     .init = init, .checked_count = checked, .expected = expected, .run = run,
+    .in_place = in_place,
 };

@@ -23,8 +23,16 @@ static tcb_status run(const tcb_coll_ctx *x, const void *send, void *recv)
     return x->backend->sendrecv(x->comm, send, recv, x->count, x->dtype);
 }
 
+/* NCCL has no in-place sendrecv. */
+static bool in_place(const tcb_coll_ctx *x, size_t *result_at)
+{
+    *result_at = 0;
+    return !x->backend->in_place.no_sendrecv;
+}
+
 const tcb_collective tcb_coll_sendrecv = {
     .name = "sendrecv", .takes_op = false, .takes_root = false,
     .send_count = same, .recv_count = same, .busbw_factor = factor,
     .init = init, .checked_count = checked, .expected = expected, .run = run,
+    .in_place = in_place,
 };
