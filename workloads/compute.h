@@ -129,6 +129,12 @@ typedef struct tcb_compute_backend {
      * default) or bf16 mixed precision (bf16 operands, fp32 accumulation,
      * outputs and master weights). NULL for a backend with f32 only. */
     tcb_status (*set_precision)(tcb_compute *cx, tcb_gemm_type type);
+    /* The device's own clock (CUDA events): time_begin marks the stream;
+     * time_end marks it again, waits for it and gives the seconds between
+     * the marks as the device measured them, without the host's launch and
+     * synchronization. NULL where the host clock is the device's (cpu). */
+    tcb_status (*time_begin)(tcb_compute *cx);
+    tcb_status (*time_end)(tcb_compute *cx, double *seconds);
     /* The most device memory seen in use since open (bytes), with how it
      * was measured in source; NULL where device memory is host memory. */
     double (*memory_peak)(tcb_compute *cx, char *source, int n);

@@ -32,6 +32,9 @@ static void cuda_close(tcb_compute *cx)
         cudaStreamSynchronize(cx->stream);
     tcb_cuda_matmul_close(cx);
     tcb_cuda_gemm_close(cx);
+    for (int i = 0; i < 2; i++)
+        if (cx->marks[i] != NULL)
+            cudaEventDestroy(cx->marks[i]);
     if (cx->stream != NULL)
         cudaStreamDestroy(cx->stream);
     free(cx);
@@ -60,6 +63,8 @@ static tcb_status open_device(const tcb_world *w, tcb_compute *cx)
      * use, never serializes against it. */
     TCB_CUDA_CHECK(cudaStreamCreateWithFlags(&cx->stream, cudaStreamNonBlocking));
     cx->used_base = cx->used_peak = memory_in_use();
+    TCB_CUDA_CHECK(cudaEventCreate(&cx->marks[0]));
+    TCB_CUDA_CHECK(cudaEventCreate(&cx->marks[1]));
     return tcb_cuda_gemm_open(cx);
 }
 
@@ -173,6 +178,24 @@ static double cuda_memory_peak(tcb_compute *cx, char *source, int n)
     return cx->used_peak;
 }
 
+/* ---- the device's clock ----------------------------------------------------- */
+
+static tcb_status cuda_time_begin(tcb_compute *cx)
+{
+    TCB_CUDA_CHECK(cudaEventRecord(cx->marks[0], cx->stream));
+    return TCB_OK;
+}
+
+static tcb_status cuda_time_end(tcb_compute *cx, double *seconds)
+{
+    float ms = 0;
+    TCB_CUDA_CHECK(cudaEventRecord(cx->marks[1], cx->stream));
+    TCB_CUDA_CHECK(cudaEventSynchronize(cx->marks[1]));
+    TCB_CUDA_CHECK(cudaEventElapsedTime(&ms, cx->marks[0], cx->marks[1]));
+    *seconds = ms * 1e-3;
+    return TCB_OK;
+}
+
 /* ---- STREAM --------------------------------------------------------------- */
 
 static tcb_status stream_launch(tcb_compute *cx, tcb_stream_kernel kernel, float *a,
@@ -239,6 +262,8 @@ const tcb_compute_backend tcb_compute_cuda = {
 
     .set_precision = tcb_cuda_set_precision,
     .memory_peak = cuda_memory_peak,
+    .time_begin = cuda_time_begin,
+    .time_end = cuda_time_end,
     .fused_attention = true,
 
     .encoder_forward = tcb_cuda_encoder_forward,
