@@ -56,6 +56,10 @@ typedef struct {
                                  * "librocm_smi64.so.1" when NULL */
     int device;                 /* the accelerator this rank owns (its index as the
                                  * vendor library numbers them); -1: none */
+    const char *pci_bus_id;     /* that accelerator's PCI bus id ("0000:19:00.0")
+                                 * where the compute side knows it (NULL: use
+                                 * device). Preferred: CUDA_VISIBLE_DEVICES
+                                 * renumbers CUDA's devices, not NVML's */
     bool node_reader;           /* this rank reads the node-level counters */
     double sample_period_s;     /* power sampling: seconds between samples (> 0) */
     bool nvml_power_sampling;   /* nvml: integrate sampled power even where the GPU

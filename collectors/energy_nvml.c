@@ -51,6 +51,8 @@ typedef struct {
     const char *(*error_string)(nvml_return);
     nvml_return (*get_count)(unsigned int *);
     nvml_return (*get_handle)(unsigned int, nvml_device *);
+    nvml_return (*get_handle_by_pci)(const char *, nvml_device *);
+    nvml_return (*get_index)(nvml_device, unsigned int *);
     nvml_return (*get_name)(nvml_device, char *, unsigned int);
     nvml_return (*total_energy)(nvml_device, unsigned long long *); /* mJ */
     nvml_return (*power_usage)(nvml_device, unsigned int *);        /* mW */
@@ -231,9 +233,50 @@ static tcb_status nvml_load(nvml_state *s, const tcb_energy_config *cfg, tcb_dia
     NVML_LOAD(s, error_string, "nvmlErrorString", d);
     NVML_LOAD(s, get_count, "nvmlDeviceGetCount_v2", d);
     NVML_LOAD(s, get_handle, "nvmlDeviceGetHandleByIndex_v2", d);
+    NVML_LOAD(s, get_handle_by_pci, "nvmlDeviceGetHandleByPciBusId_v2", d);
+    NVML_LOAD(s, get_index, "nvmlDeviceGetIndex", d);
     NVML_LOAD(s, get_name, "nvmlDeviceGetName", d);
     NVML_LOAD(s, total_energy, "nvmlDeviceGetTotalEnergyConsumption", d);
     NVML_LOAD(s, power_usage, "nvmlDeviceGetPowerUsage", d);
+    return TCB_OK;
+}
+
+static tcb_status nvml_handle_by_index(nvml_state *s, int device, tcb_diag *d)
+{
+    unsigned int count = 0;
+    nvml_return r = s->get_count(&count);
+    if (r != NVML_SUCCESS)
+        return tcb_diag_set(d, TCB_ERR_CONFIG, "nvml: nvmlDeviceGetCount_v2 failed: %s",
+                            nvml_why(s, r));
+    if ((unsigned int)device >= count)
+        return tcb_diag_set(d, TCB_ERR_CONFIG,
+                            "nvml: this rank's device %d does not exist: '%s' sees %u GPU(s) "
+                            "(CUDA_VISIBLE_DEVICES does not renumber NVML's devices)",
+                            device, s->lib_name, count);
+    s->index = device;
+    r = s->get_handle((unsigned int)device, &s->dev);
+    if (r != NVML_SUCCESS)
+        return tcb_diag_set(d, TCB_ERR_CONFIG, "nvml: GPU %d: nvmlDeviceGetHandleByIndex_v2: %s",
+                            device, nvml_why(s, r));
+    return TCB_OK;
+}
+
+/* The GPU the compute backend drives, found by its PCI address: the same
+ * board whatever CUDA_VISIBLE_DEVICES says. Its NVML index labels readings. */
+static tcb_status nvml_handle_by_pci(nvml_state *s, const char *bus_id, tcb_diag *d)
+{
+    nvml_return r = s->get_handle_by_pci(bus_id, &s->dev);
+    if (r != NVML_SUCCESS)
+        return tcb_diag_set(d, TCB_ERR_CONFIG,
+                            "nvml: no GPU at PCI bus id %s (the one CUDA gave this rank): "
+                            "nvmlDeviceGetHandleByPciBusId_v2: %s",
+                            bus_id, nvml_why(s, r));
+    unsigned int index;
+    r = s->get_index(s->dev, &index);
+    if (r != NVML_SUCCESS)
+        return tcb_diag_set(d, TCB_ERR_CONFIG, "nvml: GPU at %s: nvmlDeviceGetIndex: %s",
+                            bus_id, nvml_why(s, r));
+    s->index = (int)index;
     return TCB_OK;
 }
 
@@ -245,21 +288,10 @@ static tcb_status nvml_open_device(nvml_state *s, const tcb_energy_config *cfg, 
                             s->lib_name, nvml_why(s, r));
     s->inited = true;
 
-    unsigned int count = 0;
-    r = s->get_count(&count);
-    if (r != NVML_SUCCESS)
-        return tcb_diag_set(d, TCB_ERR_CONFIG, "nvml: nvmlDeviceGetCount_v2 failed: %s",
-                            nvml_why(s, r));
-    if ((unsigned int)cfg->device >= count)
-        return tcb_diag_set(d, TCB_ERR_CONFIG,
-                            "nvml: this rank's device %d does not exist: '%s' sees %u GPU(s) "
-                            "(CUDA_VISIBLE_DEVICES does not renumber NVML's devices)",
-                            cfg->device, s->lib_name, count);
-    s->index = cfg->device;
-    r = s->get_handle((unsigned int)cfg->device, &s->dev);
-    if (r != NVML_SUCCESS)
-        return tcb_diag_set(d, TCB_ERR_CONFIG, "nvml: GPU %d: nvmlDeviceGetHandleByIndex_v2: %s",
-                            cfg->device, nvml_why(s, r));
+    tcb_status st = cfg->pci_bus_id != NULL ? nvml_handle_by_pci(s, cfg->pci_bus_id, d)
+                                 : nvml_handle_by_index(s, cfg->device, d);
+    if (st != TCB_OK)
+        return st;
 
     char name[NVML_DEVICE_NAME_V2_BUFFER_SIZE] = "";
     if (s->get_name(s->dev, name, sizeof name) != NVML_SUCCESS)
@@ -274,21 +306,21 @@ static tcb_status nvml_open_device(nvml_state *s, const tcb_energy_config *cfg, 
     if (r != NVML_SUCCESS && r != NVML_ERROR_NOT_SUPPORTED)
         return tcb_diag_set(d, TCB_ERR_CONFIG,
                             "nvml: GPU %d: nvmlDeviceGetTotalEnergyConsumption: %s",
-                            cfg->device, nvml_why(s, r));
+                            s->index, nvml_why(s, r));
 
     /* Older than Volta, or asked for: integrate the power reading. */
     if (!(cfg->sample_period_s > 0))
         return tcb_diag_set(d, TCB_ERR_CONFIG,
                             "nvml: GPU %d has no energy counter and the sample period is %g s; "
                             "power sampling needs a period > 0",
-                            cfg->device, cfg->sample_period_s);
+                            s->index, cfg->sample_period_s);
     unsigned int mw;
     r = s->power_usage(s->dev, &mw);
     if (r != NVML_SUCCESS)
         return tcb_diag_set(d, TCB_ERR_CONFIG,
                             "nvml: GPU %d has neither an energy counter nor a power reading "
                             "(nvmlDeviceGetPowerUsage: %s)",
-                            cfg->device, nvml_why(s, r));
+                            s->index, nvml_why(s, r));
     s->sampling = true;
     s->period_s = cfg->sample_period_s;
     return nvml_sampler_start(s, d);

@@ -1,6 +1,9 @@
 #include "energy_meter.h"
 #include "energy_record.h"
 #include "timer.h"
+#ifdef TCB_HAVE_CUDA
+#include "cuda_device.h"
+#endif
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +26,7 @@ typedef struct {
 
 struct tcb_energy_meter {
     int rank, node;
+    char pci_bus_id[32]; /* this rank's CUDA device's, for nvml; "" none */
     /* The backends this rank opened, and their states. */
     int n;
     const tcb_energy_backend *backend[TCB_SUITE_MAX_ENERGY];
@@ -115,6 +119,24 @@ static json_t *summarize(const tcb_energy_backend *const *cand, int ncand,
     return tried;
 }
 
+/* nvml reads the board the cuda backend gives this rank, found by its PCI
+ * address; CUDA is asked only when nvml is a candidate, so a run that
+ * measures no GPU never starts the CUDA driver. */
+static void find_rank_gpu(const tcb_world *w, const tcb_energy_backend *const *cand, int ncand,
+                          tcb_energy_meter *m, tcb_energy_config *cfg)
+{
+#ifdef TCB_HAVE_CUDA
+    for (int c = 0; c < ncand; c++)
+        if (cand[c] == &tcb_energy_nvml &&
+            tcb_cuda_rank_bus_id(w, m->pci_bus_id, (int)sizeof m->pci_bus_id)) {
+            cfg->pci_bus_id = m->pci_bus_id;
+            return;
+        }
+#else
+    (void)w, (void)cand, (void)ncand, (void)m, (void)cfg;
+#endif
+}
+
 /* Closes what this rank opened. */
 static void close_backends(tcb_energy_meter *m)
 {
@@ -168,6 +190,7 @@ tcb_status tcb_energy_meter_open(const tcb_world *w, const tcb_suite *suite,
 
     const tcb_energy_backend *cand[TCB_SUITE_MAX_ENERGY];
     int ncand = candidates(suite, cand);
+    find_rank_gpu(w, cand, ncand, m, &cfg);
     open_here(m, &cfg, cand, ncand, mine);
 
     /* A listed backend must work wherever it was tried. */

@@ -331,3 +331,30 @@ Test(energy_amdsmi, rank_without_a_device_opens_and_reads_nothing)
     cr_assert_eq(n, 0);
     tcb_energy_amdsmi.close(st);
 }
+
+/* CUDA_VISIBLE_DEVICES=1 makes the second board CUDA's device 0; the rank's
+ * bus id finds it where its local rank (0) would read the wrong GPU. */
+Test(energy_nvml, pci_bus_id_picks_the_board_over_the_index)
+{
+    setenv("TCB_FAKE_NVML_SCRIPT", "counter:0,1000,6000", 1);
+    tcb_energy_config cfg = nvml_cfg(0, 0.1);
+    cfg.pci_bus_id = "0000:39:00.0";
+    tcb_energy_reading r = one_window(&tcb_energy_nvml, cfg, 0.15);
+    cr_assert_str_eq(r.device, "GPU 1 Fake GPU 1");
+    cr_assert(r.valid, "%s", r.flag);
+    cr_assert_float_eq(r.joules, 5.0, 1e-9);
+}
+
+Test(energy_nvml, unknown_pci_bus_id_is_a_config_error_naming_it)
+{
+    setenv("TCB_FAKE_NVML_SCRIPT", "counter:0", 1);
+    tcb_energy_config cfg = nvml_cfg(0, 0.1);
+    cfg.pci_bus_id = "0000:C1:00.0";
+    tcb_diag d = {""};
+    void *st = NULL;
+    cr_assert_eq(tcb_energy_nvml.open(&cfg, &st, &d), TCB_ERR_CONFIG);
+    cr_assert_null(st);
+    cr_assert(strstr(d.msg, "0000:C1:00.0") != NULL && strstr(d.msg, "Not Found") != NULL,
+              "%s", d.msg);
+    cr_assert_eq(fake_live(TCB_FAKE_NVML, "tcb_fake_nvml_live"), 0);
+}

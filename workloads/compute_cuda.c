@@ -32,6 +32,7 @@ static void cuda_close(tcb_compute *cx)
         cudaStreamSynchronize(cx->stream);
     tcb_cuda_matmul_close(cx);
     tcb_cuda_gemm_close(cx);
+    cudaFree(cx->sum_scratch);
     for (int i = 0; i < 2; i++)
         if (cx->marks[i] != NULL)
             cudaEventDestroy(cx->marks[i]);

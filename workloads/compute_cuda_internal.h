@@ -24,6 +24,7 @@ struct tcb_compute {
     struct tcb_cuda_matmul *matmul; /* the linear layers' state (compute_cuda_matmul.c) */
     double used_base, used_peak;    /* device memory in use at open, and the most since */
     cudaEvent_t marks[2];           /* time_begin's and time_end's */
+    double *sum_scratch;            /* sum_squares' partial sums; made at first use */
 };
 
 /* Hopper's cuBLASLt kernels want 32 MiB of workspace (NVIDIA's cuBLAS

@@ -135,30 +135,18 @@ void tcb_cuda_adamw(tcb_compute *cx, float *params, const float *grads, float *m
 
 /* ---- sum of squares: a result the host waits for ---------------------------- */
 
-static tcb_status sum_squares_on(tcb_compute *cx, double *scratch, const float *x, size_t n,
-                                 double *total)
-{
-    TCB_CUDA_CHECK(tcb_cuda_sum_squares_launch(cx->stream, scratch, x, n));
-    TCB_CUDA_CHECK(cudaMemcpyAsync(total, scratch, sizeof *total, cudaMemcpyDeviceToHost,
-                                   cx->stream));
-    TCB_CUDA_CHECK(cudaStreamSynchronize(cx->stream));
-    return TCB_OK;
-}
-
 static tcb_status sum_squares_run(tcb_compute *cx, const float *x, size_t n, double *total)
 {
-    /* The scratch comes from the stream-ordered pool: no device-wide
-     * synchronization, and a few KiB the pool hands back quickly. */
-    void *scratch = NULL;
-    TCB_CUDA_CHECK(cudaMallocAsync(&scratch, TCB_CUDA_SUM_SQUARES_SCRATCH * sizeof(double),
-                                   cx->stream));
-    tcb_status st = sum_squares_on(cx, scratch, x, n, total);
-    tcb_status freed = TCB_OK;
-    cudaError_t e = cudaFreeAsync(scratch, cx->stream);
-    if (e != cudaSuccess)
-        freed = tcb_log_failure(TCB_ERR_RUNTIME, __FILE__, __LINE__, "cudaFreeAsync",
-                                cudaGetErrorString(e));
-    return tcb_status_worst(st, freed);
+    /* Global-norm clipping asks every step: the scratch is made once (a
+     * cudaMalloc synchronizes the device, which a step must not do). */
+    if (cx->sum_scratch == NULL)
+        TCB_CUDA_CHECK(cudaMalloc((void **)&cx->sum_scratch,
+                                  TCB_CUDA_SUM_SQUARES_SCRATCH * sizeof(double)));
+    TCB_CUDA_CHECK(tcb_cuda_sum_squares_launch(cx->stream, cx->sum_scratch, x, n));
+    TCB_CUDA_CHECK(cudaMemcpyAsync(total, cx->sum_scratch, sizeof *total,
+                                   cudaMemcpyDeviceToHost, cx->stream));
+    TCB_CUDA_CHECK(cudaStreamSynchronize(cx->stream));
+    return TCB_OK;
 }
 
 /* Waits for the stream: its caller (global-norm clipping) needs the value

@@ -5,6 +5,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+/* Device local_rank of count visible, or 0 where there is one (one device
+ * per rank, or one rank per node); -1 where the node has too few. */
+static int rank_device(const tcb_world *w, int count)
+{
+    if (count == 1)
+        return 0;
+    return w->local_rank < count ? w->local_rank : -1;
+}
+
 tcb_status tcb_cuda_device_pick(const tcb_world *w, int *device)
 {
     int count = 0;
@@ -15,11 +24,8 @@ tcb_status tcb_cuda_device_pick(const tcb_world *w, int *device)
         return TCB_ERR_CONFIG;
     }
     const char *visible = getenv("CUDA_VISIBLE_DEVICES");
-    if (count == 1) {
-        *device = 0; /* one device per rank, or one rank per node */
-    } else if (w->local_rank < count) {
-        *device = w->local_rank;
-    } else {
+    *device = rank_device(w, count);
+    if (*device < 0) {
         tcb_log_error("%d ranks on %s but %d CUDA devices visible (CUDA_VISIBLE_DEVICES=%s): "
                       "start at most one rank per device",
                       w->local_size, w->host, count, visible != NULL ? visible : "unset");
@@ -44,6 +50,15 @@ tcb_status tcb_cuda_pci_bus_id(int device, char *buf, int n)
 {
     TCB_CUDA_CHECK(cudaDeviceGetPCIBusId(buf, n, device));
     return TCB_OK;
+}
+
+bool tcb_cuda_rank_bus_id(const tcb_world *w, char *buf, int n)
+{
+    int count = 0;
+    if (cudaGetDeviceCount(&count) != cudaSuccess)
+        return false;
+    int device = rank_device(w, count);
+    return device >= 0 && cudaDeviceGetPCIBusId(buf, n, device) == cudaSuccess;
 }
 
 /* CUDA's version integers (1000 * major + 10 * minor) as "major.minor";

@@ -26,6 +26,11 @@ bool tcb_cuda_available(char *why, int n);
  * differently. */
 tcb_status tcb_cuda_pci_bus_id(int device, char *buf, int n);
 
+/* The PCI bus id of the device tcb_cuda_device_pick gives this rank, found
+ * without making it current or logging: for the nvml energy backend, which
+ * must read the board the rank computes on. False where there is none. */
+bool tcb_cuda_rank_bus_id(const tcb_world *w, char *buf, int n);
+
 /* Adds "cuda_runtime" and "cuda_driver" ("major.minor") to o, for run.json;
  * "none (no CUDA driver)" where none is installed, "unknown: why" where the
  * runtime cannot tell. */

@@ -14,6 +14,7 @@
 #include "gemm_types.h"
 #include "hardware.h"
 #include "record.h"
+#include "samples.h"
 #include "timer.h"
 #include "workload.h"
 
@@ -71,8 +72,7 @@ typedef struct {
     unsigned char *flush;         /* into mem; NULL without flush */
     size_t flush_bytes;
     char flush_how[320];
-    double *gemm_s, *flush_s;     /* this rank's own clock, per iteration */
-    int nsamples, cap;            /* ring of the last cap iterations; check resets it */
+    tcb_samples gemm_s, flush_s;  /* this rank's own clock, per iteration */
     tcb_device_info info;
     double peak;                  /* TFLOP/s of the device for this dtype; 0 unknown */
     char peak_source[256];
@@ -144,8 +144,8 @@ static void gemm_teardown(void *state)
         s->be->close(s->cx);
     }
     free(s->host_mem);
-    free(s->gemm_s);
-    free(s->flush_s);
+    tcb_samples_free(&s->gemm_s);
+    tcb_samples_free(&s->flush_s);
     free(s);
 }
 
@@ -225,11 +225,8 @@ static tcb_status gemm_setup(const tcb_world *w, const tcb_case *c, void **state
                                            s->peak_source, sizeof s->peak_source);
     }
 
-    s->cap = c->iters > 0 ? c->iters : 1;
-    s->gemm_s = calloc((size_t)s->cap, sizeof *s->gemm_s);
-    s->flush_s = calloc((size_t)s->cap, sizeof *s->flush_s);
-    TCB_ALLOC_CHECK(s->gemm_s);
-    TCB_ALLOC_CHECK(s->flush_s);
+    TCB_CHECK(tcb_samples_init(&s->gemm_s, c->iters));
+    TCB_CHECK(tcb_samples_init(&s->flush_s, c->iters));
 
     /* One allocation: a | b | c | flush, each page-aligned. */
     size_t in = tcb_gemm_in_bytes(s->type), out = tcb_gemm_out_bytes(s->type);
@@ -327,10 +324,8 @@ static tcb_status gemm_iter(void *state)
         TCB_CHECK(s->be->time_end(s->cx, &product));
     TCB_CHECK(s->be->sync(s->cx));
     double t2 = tcb_now();
-    int slot = s->nsamples % s->cap;
-    s->flush_s[slot] = t1 - t0;
-    s->gemm_s[slot] = s->be->time_end != NULL ? product : t2 - t1;
-    s->nsamples++;
+    tcb_samples_add(&s->flush_s, t1 - t0);
+    tcb_samples_add(&s->gemm_s, s->be->time_end != NULL ? product : t2 - t1);
     return TCB_OK;
 }
 
@@ -427,7 +422,8 @@ static tcb_status gemm_check(void *state, long long *wrong)
         tcb_log_error("gemm: %s", s->fail); /* the record says how many; this says where */
     }
     *wrong = bad;
-    s->nsamples = 0; /* the timed iterations come next: the ring starts over */
+    tcb_samples_reset(&s->gemm_s); /* the timed iterations come next */
+    tcb_samples_reset(&s->flush_s);
     return TCB_OK;
 }
 
@@ -435,20 +431,6 @@ static void gemm_failure(void *state, char *why, int n)
 {
     const gemm_state *s = state;
     snprintf(why, (size_t)n, "%s", s->fail);
-}
-
-/* Statistics of the last (up to cap) samples of x; zeros when there are
- * none or no memory to sort them in (a metric then reads null). */
-static void own_stats(const gemm_state *s, const double *x, tcb_stats *out)
-{
-    int n = s->nsamples < s->cap ? s->nsamples : s->cap;
-    double *tmp = n > 0 ? malloc((size_t)n * sizeof *tmp) : NULL;
-    memset(out, 0, sizeof *out);
-    if (tmp == NULL)
-        return;
-    memcpy(tmp, x, (size_t)n * sizeof *tmp); /* tcb_stats_compute sorts in place */
-    tcb_stats_compute(tmp, n, out);
-    free(tmp);
 }
 
 static void gemm_metrics(void *state, const tcb_stats *t, tcb_facts *facts,
@@ -470,8 +452,8 @@ static void gemm_metrics(void *state, const tcb_stats *t, tcb_facts *facts,
     bool device_clock = s->be->time_end != NULL;
     if (s->flush != NULL || device_clock) {
         tcb_stats g, f;
-        own_stats(s, s->gemm_s, &g);
-        own_stats(s, s->flush_s, &f);
+        tcb_samples_stats(&s->gemm_s, &g);
+        tcb_samples_stats(&s->flush_s, &f);
         median = g.median;
         min = g.min;
         tcb_record_metric(rec, "gemm_s", g.median);

@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 typedef int nvmlReturn_t;
@@ -36,6 +37,7 @@ enum {
     NVML_ERROR_UNINITIALIZED = 1,
     NVML_ERROR_INVALID_ARGUMENT = 2,
     NVML_ERROR_NOT_SUPPORTED = 3,
+    NVML_ERROR_NOT_FOUND = 6,
     NVML_ERROR_INSUFFICIENT_SIZE = 7,
     NVML_ERROR_DRIVER_NOT_LOADED = 9,
 };
@@ -147,6 +149,7 @@ const char *nvmlErrorString(nvmlReturn_t r)
     case NVML_ERROR_UNINITIALIZED: return "Uninitialized";
     case NVML_ERROR_INVALID_ARGUMENT: return "Invalid Argument";
     case NVML_ERROR_NOT_SUPPORTED: return "Not Supported";
+    case NVML_ERROR_NOT_FOUND: return "Not Found";
     case NVML_ERROR_INSUFFICIENT_SIZE: return "Insufficient Size";
     case NVML_ERROR_DRIVER_NOT_LOADED: return "Driver Not Loaded";
     default: return "Unknown Error";
@@ -168,6 +171,34 @@ nvmlReturn_t nvmlDeviceGetHandleByIndex_v2(unsigned int index, nvmlDevice_t *dev
     if (index >= (unsigned int)gpus || device == NULL)
         return NVML_ERROR_INVALID_ARGUMENT;
     *device = (nvmlDevice_t)(void *)&devices[index];
+    return NVML_SUCCESS;
+}
+
+/* Fake GPU i sits at PCI bus id 0000:(0x19 + 0x20 i):00.0, as boards of one
+ * node do; NVML matches ids without regard to case. */
+nvmlReturn_t nvmlDeviceGetHandleByPciBusId_v2(const char *bus_id, nvmlDevice_t *device)
+{
+    if (tcb_fake_nvml_live() == 0)
+        return NVML_ERROR_UNINITIALIZED;
+    if (bus_id == NULL || device == NULL)
+        return NVML_ERROR_INVALID_ARGUMENT;
+    for (int i = 0; i < gpus; i++) {
+        char id[32];
+        snprintf(id, sizeof id, "0000:%02X:00.0", 0x19 + 0x20 * i);
+        if (strcasecmp(id, bus_id) == 0) {
+            *device = (nvmlDevice_t)(void *)&devices[i];
+            return NVML_SUCCESS;
+        }
+    }
+    return NVML_ERROR_NOT_FOUND;
+}
+
+nvmlReturn_t nvmlDeviceGetIndex(nvmlDevice_t device, unsigned int *index)
+{
+    int i = device_index(device);
+    if (i < 0 || index == NULL)
+        return NVML_ERROR_INVALID_ARGUMENT;
+    *index = (unsigned int)i;
     return NVML_SUCCESS;
 }
 
