@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* ---- the AMD SMI and ROCm SMI ABIs (amdsmi.h, rocm_smi.h) ---------------- */
 
@@ -276,6 +277,16 @@ static tcb_status open_amdsmi(const tcb_energy_config *cfg, void **state, tcb_di
     if (s == NULL)
         return tcb_diag_set(d, TCB_ERR_RUNTIME, "amdsmi: out of memory");
     s->index = cfg->device;
+    /* ROCm's libraries read the GPUs from /sys/class/drm; where there is
+     * none (no GPU driver) they fail to initialize after printing their own
+     * complaints on stderr: a machine with the library but no AMD GPU (Slurm's
+     * packages bring it) is told here, quietly. A library given by name is
+     * still tried (the tests' stand-in). */
+    if (cfg->device >= 0 && cfg->amdsmi_library == NULL && access("/sys/class/drm", F_OK) != 0) {
+        free(s);
+        return tcb_diag_set(d, TCB_ERR_CONFIG,
+                            "amdsmi: no GPU driver here (/sys/class/drm is missing)");
+    }
     if (cfg->device >= 0) {
         const char *defaults[] = {"libamd_smi.so", "librocm_smi64.so.1"};
         const char *one[] = {cfg->amdsmi_library};

@@ -10,6 +10,8 @@
 #include "suite.h"
 #include "timer.h"
 #include "topology.h"
+#include "stop_signals.h"
+#include "unfinished.h"
 #include "watchdog.h"
 #include "workload.h"
 #include "yaml_doc.h"
@@ -122,7 +124,8 @@ static tcb_status check_launcher(const tcb_world *w)
 
 /* Loads the suite on every rank; the first rank that failed prints its
  * message, every rank returns the same status. A suite that differs between
- * ranks (a stale copy on one node) is refused too. */
+ * ranks (a stale copy on one node, a --set given to one rank) is refused
+ * too. */
 static tcb_status load_suite_everywhere(const tcb_world *w, const run_options *o,
                                         tcb_suite *suite)
 {
@@ -143,13 +146,14 @@ static tcb_status load_suite_everywhere(const tcb_world *w, const run_options *o
     }
     if (mine == TCB_OK) {
         char hash[17], root_hash[17];
-        tcb_suite_hash(suite, hash);
+        tcb_suite_plan_hash(suite, hash);
         memcpy(root_hash, hash, sizeof hash);
         if (tcb_world_bcast_string(w, root_hash, sizeof root_hash) != TCB_OK)
             mine = TCB_ERR_RUNTIME;
         else if (strcmp(hash, root_hash) != 0)
             mine = tcb_diag_set(&d, TCB_ERR_CONFIG,
-                                "%s: differs from rank 0's copy (hash %s, rank 0 has %s)",
+                                "%s: differs from rank 0's copy, in its file or its --set "
+                                "values (cases as expanded: hash %s, rank 0 has %s)",
                                 o->suite, hash, root_hash);
     } else {
         char unused[17] = "";
@@ -272,6 +276,7 @@ tcb_status tcb_cmd_run(const tcb_world *w, int argc, char **argv, int full_argc,
     json_t *manifest = NULL;
     tcb_results *results = NULL;
     tcb_watchdog *watchdog = NULL;
+    tcb_unfinished *unfinished = NULL;
     int counts[5] = {0};
     if (s == TCB_OK) {
         tcb_status ms = TCB_OK;
@@ -282,8 +287,11 @@ tcb_status tcb_cmd_run(const tcb_world *w, int argc, char **argv, int full_argc,
             ms = tcb_manifest_write(dir, manifest);
         if (w->rank == 0 && ms == TCB_OK)
             ms = tcb_results_open(dir, &results);
+        if (ms == TCB_OK && (unfinished = tcb_unfinished_new(manifest, dir)) == NULL)
+            ms = tcb_log_failure(TCB_ERR_RUNTIME, __FILE__, __LINE__, "calloc", "no memory");
+        tcb_stop_signals_attach(unfinished);
         if (ms == TCB_OK)
-            ms = tcb_watchdog_start(&watchdog, w, results);
+            ms = tcb_watchdog_start(&watchdog, w, results, unfinished);
         s = tcb_world_agree(w, ms);
     }
     if (s == TCB_OK) {
@@ -308,6 +316,9 @@ tcb_status tcb_cmd_run(const tcb_world *w, int argc, char **argv, int full_argc,
         tcb_facts_free(ctx.facts);
     }
     tcb_watchdog_stop(watchdog);
+    tcb_stop_signals_attach(NULL);
+    tcb_unfinished_end(unfinished);
+    tcb_unfinished_free(unfinished);
     if (w->rank == 0 && manifest != NULL) {
         tcb_manifest_finish(manifest, (int)s, counts);
         s = tcb_status_worst(s, tcb_manifest_write(dir, manifest));

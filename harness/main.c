@@ -1,6 +1,7 @@
 /* tcbench: the command line. MPI starts only for the subcommands that need
  * ranks (run, topo); the exit status is the one the ranks agreed on. */
 #include "commands.h"
+#include "stop_signals.h"
 #include "world.h"
 
 #include <stdio.h>
@@ -32,6 +33,10 @@ int main(int argc, char **argv)
         return TCB_ERR_CONFIG;
     }
 
+    /* Before MPI starts its threads, so that they leave the stop signals
+     * to the thread that says why a run stopped. */
+    if (strcmp(cmd, "run") == 0 && tcb_stop_signals_start() != TCB_OK)
+        return TCB_ERR_RUNTIME;
     tcb_world w;
     tcb_status s = tcb_world_init(&w, &argc, &argv);
     if (s != TCB_OK)

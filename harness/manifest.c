@@ -1,4 +1,5 @@
 #include "manifest.h"
+#include "unfinished.h"
 #include "comm.h"
 #include "compute.h"
 #include "workload.h"
@@ -106,6 +107,7 @@ json_t *tcb_manifest_new(const tcb_world *w, const tcb_suite *suite, const char 
     json_object_set_new(m, "start_utc", json_string(tcb_utc_now(utc)));
     json_object_set_new(m, "end_utc", json_null());
     json_object_set_new(m, "finished", json_false());
+    json_object_set_new(m, "unfinished_why", json_string(TCB_UNFINISHED_DEFAULT));
     json_object_set_new(m, "exit_status", json_null());
     json_object_set_new(m, "mpi", mpi_description(w));
     json_object_set_new(m, "world", json_pack("{s:i, s:i}", "ranks", w->size, "nodes",
@@ -132,6 +134,7 @@ void tcb_manifest_finish(json_t *m, int exit_status, const int counts[5])
     char utc[32];
     json_object_set_new(m, "end_utc", json_string(tcb_utc_now(utc)));
     json_object_set_new(m, "finished", json_true());
+    json_object_set_new(m, "unfinished_why", json_null());
     json_object_set_new(m, "exit_status", json_integer(exit_status));
     json_t *o = json_object();
     for (int i = 0; i < 5; i++)

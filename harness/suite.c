@@ -490,6 +490,42 @@ void tcb_suite_free(tcb_suite *suite)
     memset(suite, 0, sizeof *suite);
 }
 
+/* Every parameter by name and value, exactly (floats by their bits, not
+ * as printed). */
+static uint64_t hash_params(uint64_t h, const tcb_params *ps)
+{
+    for (int i = 0; i < ps->count; i++) {
+        const tcb_param *p = &ps->items[i];
+        h = tcb_fnv1a64(h, p->spec->name, strlen(p->spec->name) + 1);
+        switch (p->spec->type) {
+        case TCB_PARAM_INT:
+        case TCB_PARAM_SIZE: h = tcb_fnv1a64(h, &p->v.i, sizeof p->v.i); break;
+        case TCB_PARAM_FLOAT: h = tcb_fnv1a64(h, &p->v.f, sizeof p->v.f); break;
+        case TCB_PARAM_BOOL: h = tcb_fnv1a64(h, &p->v.b, sizeof p->v.b); break;
+        case TCB_PARAM_ENUM: h = tcb_fnv1a64(h, &p->v.choice, sizeof p->v.choice); break;
+        case TCB_PARAM_NAME: h = tcb_fnv1a64(h, p->v.name, strlen(p->v.name) + 1); break;
+        }
+    }
+    return h;
+}
+
+void tcb_suite_plan_hash(const tcb_suite *suite, char out[17])
+{
+    uint64_t h = TCB_FNV_BASIS;
+    if (suite->text != NULL && suite->text_len > 0)
+        h = tcb_fnv1a64(h, suite->text, (size_t)suite->text_len);
+    for (int i = 0; i < suite->ncases; i++) {
+        const tcb_case *c = &suite->cases[i];
+        h = tcb_fnv1a64(h, c->workload->name, strlen(c->workload->name) + 1);
+        h = tcb_fnv1a64(h, c->backend, strlen(c->backend) + 1);
+        h = hash_params(h, &c->params);
+        h = tcb_fnv1a64(h, &c->warmup, sizeof c->warmup);
+        h = tcb_fnv1a64(h, &c->iters, sizeof c->iters);
+        h = tcb_fnv1a64(h, &c->timeout_s, sizeof c->timeout_s);
+    }
+    tcb_fnv_hex(h, out);
+}
+
 void tcb_suite_hash(const tcb_suite *suite, char out[17])
 {
     uint64_t h = TCB_FNV_BASIS;

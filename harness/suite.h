@@ -72,6 +72,12 @@ void tcb_suite_free(tcb_suite *suite);
 /* FNV-1a 64-bit hash of the suite's bytes, as 16 hex digits, into out[17]. */
 void tcb_suite_hash(const tcb_suite *suite, char out[17]);
 
+/* FNV-1a 64 of what the run will do: the file's text and every case as it
+ * expanded, --set values applied (workload, backend, parameters, warmup,
+ * iters, timeout). Ranks compare it before measuring: one rank with a stale
+ * file or another --set would run other cases and hang the collectives. */
+void tcb_suite_plan_hash(const tcb_suite *suite, char out[17]);
+
 /* "collective=allreduce size=1MiB dtype=float32 ..." for progress lines and
  * --dry-run; writes at most n bytes into buf and returns buf. */
 char *tcb_case_describe(const tcb_case *c, char *buf, int n);

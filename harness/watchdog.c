@@ -16,6 +16,7 @@
 struct tcb_watchdog {
     const tcb_world *w;
     tcb_results *results;
+    tcb_unfinished *note;
     pthread_t thread;
     bool has_thread;
     pthread_mutex_t lock;
@@ -91,6 +92,7 @@ static void fire(tcb_watchdog *wd)
         tcb_results_append(wd->results, wd->record);
     }
     json_decref(ranks);
+    tcb_unfinished_say(wd->note, "%s; the watchdog aborted the job", detail);
     tcb_world_abort(wd->w, TCB_ERR_RUNTIME);
 }
 
@@ -111,12 +113,14 @@ static void *watch(void *arg)
     return NULL;
 }
 
-tcb_status tcb_watchdog_start(tcb_watchdog **out, const tcb_world *w, tcb_results *results)
+tcb_status tcb_watchdog_start(tcb_watchdog **out, const tcb_world *w, tcb_results *results,
+                              tcb_unfinished *note)
 {
     tcb_watchdog *wd = calloc(1, sizeof *wd);
     TCB_ALLOC_CHECK(wd);
     wd->w = w;
     wd->results = results;
+    wd->note = note;
     pthread_mutex_init(&wd->lock, NULL);
     pthread_condattr_t attr;
     pthread_condattr_init(&attr);
@@ -150,6 +154,7 @@ void tcb_watchdog_arm(tcb_watchdog *wd, const tcb_case *c, json_t *record)
         wd->deadline.tv_nsec -= 1000000000L;
     }
     wd->case_index = c->index;
+    tcb_unfinished_case(wd->note, c->index);
     wd->timeout_s = c->timeout_s;
     wd->self_done = false;
     json_decref(wd->record);
@@ -181,6 +186,7 @@ void tcb_watchdog_disarm(tcb_watchdog *wd, const tcb_case *c)
         return;
     pthread_mutex_lock(&wd->lock);
     wd->armed = false;
+    tcb_unfinished_case(wd->note, -1);
     json_decref(wd->record);
     wd->record = NULL;
     pthread_cond_signal(&wd->cond);

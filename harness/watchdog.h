@@ -13,15 +13,18 @@
 
 #include "results.h"
 #include "suite.h"
+#include "unfinished.h"
 #include "world.h"
 
 #include <jansson.h>
 
 typedef struct tcb_watchdog tcb_watchdog;
 
-/* On every rank; rank 0 starts the thread and writes timeout records to
- * results. Free with tcb_watchdog_stop. */
-tcb_status tcb_watchdog_start(tcb_watchdog **out, const tcb_world *w, tcb_results *results);
+/* On every rank; rank 0 starts the thread, writes timeout records to
+ * results and says in run.json why the run ended (note; may be NULL). Free
+ * with tcb_watchdog_stop. */
+tcb_status tcb_watchdog_start(tcb_watchdog **out, const tcb_world *w, tcb_results *results,
+                              tcb_unfinished *note);
 
 /* Rank 0: case c starts now; record is what to write if it times out (the
  * watchdog fills in its check and takes the reference). Other ranks: no-op

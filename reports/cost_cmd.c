@@ -377,6 +377,50 @@ static void csv_line(FILE *out, const row *r, const tcb_ladder_gen *g, const cel
 
 #define MAX_ROWS 64
 
+/* The latency-bandwidth fits the projections drew on, for cost.json and
+ * for whoever checks that a measured link is what the model used. */
+static json_t *fits_json(const tcb_fit_set *fits)
+{
+    json_t *a = json_array();
+    for (int i = 0; i < fits->n; i++) {
+        const tcb_fit *f = &fits->fits[i];
+        json_t *o = json_object();
+        json_object_set_new(o, "collective", json_string(f->collective));
+        json_object_set_new(o, "scope", json_string(f->scope));
+        json_object_set_new(o, "dtype", json_string(f->dtype));
+        json_object_set_new(o, "backend", json_string(f->backend));
+        json_object_set_new(o, "group_ranks", json_integer(f->group_ranks));
+        json_object_set_new(o, "alpha_s", json_real(f->alpha_s));
+        json_object_set_new(o, "beta_Bps", json_real(f->beta_Bps));
+        json_object_set_new(o, "busbw_Bps", isfinite(f->busbw_Bps) ? json_real(f->busbw_Bps)
+                                                                     : json_null());
+        json_object_set_new(o, "alpha_clamped", json_boolean(f->flags & TCB_FIT_ALPHA_CLAMPED));
+        json_object_set_new(o, "points", json_integer(f->points));
+        json_object_set_new(o, "min_bytes", json_real(f->min_bytes));
+        json_object_set_new(o, "max_bytes", json_real(f->max_bytes));
+        json_object_set_new(o, "max_rel_resid", json_real(f->max_rel_resid));
+        json_object_set_new(o, "runs", json_string(f->runs));
+        json_array_append_new(a, o);
+    }
+    return a;
+}
+
+/* One line per fit under the table: what the communication terms rest on. */
+static void fits_write(FILE *out, const tcb_fit_set *fits)
+{
+    if (fits->n == 0)
+        return;
+    fprintf(out, "#\n# collective fits, t = alpha + S / beta (cost-fits.md):\n");
+    for (int i = 0; i < fits->n; i++) {
+        const tcb_fit *f = &fits->fits[i];
+        fprintf(out, "#   %s %s %s %d ranks %s: alpha %.3g us, beta %.4g GB/s, busbw %.4g GB/s "
+                     "(%d points, %.3g..%.3g B, worst residual %.1f%%)\n",
+                f->collective, f->scope, f->dtype, f->group_ranks, f->backend, f->alpha_s * 1e6,
+                f->beta_Bps / 1e9, f->busbw_Bps / 1e9, f->points, f->min_bytes, f->max_bytes,
+                100 * f->max_rel_resid);
+    }
+}
+
 static tcb_status write_outputs(const char *dir, json_t *doc, const char *md, const char *csv)
 {
     if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
@@ -495,7 +539,9 @@ tcb_status tcb_cmd_cost(int argc, char **argv)
     }
     free(shapes);
     json_object_set_new(doc, "cells", cells);
+    json_object_set_new(doc, "fits", fits_json(&fits));
     json_object_set_new(doc, "notes", tcb_notes_json(notes));
+    fits_write(stdout, &fits);
     printf("#\n# assumed or missing:\n");
     tcb_notes_write(notes, stdout, "#   ");
     fprintf(mdf, "\n## Assumed or missing\n\n");

@@ -183,6 +183,33 @@ Test(suite, hash_is_fnv1a_64)
     }
 }
 
+/* Ranks compare the plan hash before measuring: a --set given to one rank
+ * alone must change it, the same --set must not, and the file's hash (the
+ * manifest's) stays the file's. */
+Test(suite, plan_hash_covers_every_set_value)
+{
+    const char *text = "name: p\ncases:\n  - workload: sleep\n    params: {seconds: 0.1}\n";
+    const char *const none[] = {NULL};
+    const char *const iters7[] = {"iters=7"};
+    const char *const seconds[] = {"seconds=0.1000000001"};
+    const char *const rank1[] = {"rank=1"};
+    const char *const *sets[] = {none, iters7, seconds, rank1, iters7};
+    int nsets[] = {0, 1, 1, 1, 1};
+    char plan[5][17], file[5][17];
+    for (int i = 0; i < 5; i++) {
+        tcb_suite s;
+        load_ok(text, sets[i], nsets[i], &s);
+        tcb_suite_plan_hash(&s, plan[i]);
+        tcb_suite_hash(&s, file[i]);
+        tcb_suite_free(&s);
+    }
+    for (int i = 1; i < 4; i++) {
+        cr_expect_str_neq(plan[i], plan[0], "--set %s did not change the plan hash", sets[i][0]);
+        cr_expect_str_eq(file[i], file[0]);
+    }
+    cr_expect_str_eq(plan[4], plan[1], "the same --set, another hash");
+}
+
 Test(suite, last_spec_parameter_varies_fastest)
 {
     /* sleep's table is (seconds, rank); the file lists rank first: the

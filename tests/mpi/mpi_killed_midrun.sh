@@ -17,5 +17,8 @@ n=$("$CHECK" lines "$dir/results.jsonl") || fail "a line of results.jsonl does n
 pass "$n whole records after SIGKILL"
 expect_eq "run.json finished" "$("$CHECK" json "$dir/run.json" finished)" false
 expect_eq "run.json end time" "$("$CHECK" json "$dir/run.json" end_utc)" null
+# Rank 0 was killed too, so run.json keeps what it said at the start.
+"$CHECK" json "$dir/run.json" unfinished_why | has "rank 0 killed by SIGKILL" ||
+    fail "run.json: unfinished_why $("$CHECK" json "$dir/run.json" unfinished_why)"
 ls -a "$dir" | has '\.tmp\.' && fail "a temporary file was left behind"
 pass "no temporary files"

@@ -15,5 +15,8 @@ for np in 2 4; do
     expect_eq "np $np timed-out case" "$("$CHECK" field "$r" 1 case)" 1
     expect_eq "np $np unfinished ranks" "$("$CHECK" field "$r" 1 check.unfinished_ranks)" "[1]"
     expect_eq "np $np run.json finished" "$("$CHECK" json "$WORK/run$np/run.json" finished)" false
+    "$CHECK" json "$WORK/run$np/run.json" unfinished_why | has "case 1 exceeded timeout_s=2" ||
+        fail "np $np: run.json does not say why: $("$CHECK" json "$WORK/run$np/run.json" \
+            unfinished_why)"
     grep -q "case 1 exceeded timeout_s=2" "$WORK/err" || fail "no timeout message"
 done
