@@ -55,6 +55,25 @@ timeout_record_last() {
     echo "timeout record names case $c"
 }
 
+signal_rank() { kill -"$2" "$(rank_pid "$1")"; } # signal_rank RANK SIGNAL
+
+# strike N FAULT...: runs the suite across the cluster, and once N records
+# are written runs FAULT... (a command); then waits for the job. Sets before
+# (records written before the fault), st (the job's status) and took
+# (seconds from the fault to the job's end).
+strike() {
+    local n=$1 launcher t0; shift
+    "$TCB_CLUSTER_MPIRUN" -n 4 "$TCBENCH" run "$dir/suite.yaml" -o "$run" >"$dir/out" 2>&1 &
+    launcher=$!
+    wait_records "$n" $launcher
+    before=$(records)
+    "$@"
+    t0=$(now)
+    st=0
+    wait $launcher || st=$?
+    took=$(elapsed "$t0")
+}
+
 sleeps() { # sleeps TIMEOUT: 40 cases of 2 x 0.05 s on every rank
     printf 'name: sleeps\ndefaults: {warmup: 0, iters: 2, timeout_s: %s}\ncases:\n' "$1"
     printf '  - workload: sleep\n    params:\n'
@@ -64,12 +83,7 @@ sleeps() { # sleeps TIMEOUT: 40 cases of 2 x 0.05 s on every rank
 case $fault in
 kill) # SIGKILL on rank 3 mid-suite
     sleeps 60 >"$dir/suite.yaml"
-    "$TCB_CLUSTER_MPIRUN" -n 4 "$TCBENCH" run "$dir/suite.yaml" -o "$run" >"$dir/out" 2>&1 &
-    launcher=$!
-    wait_records 3 $launcher
-    before=$(records)
-    kill -KILL "$(rank_pid 3)"
-    st=0; wait $launcher || st=$?
+    strike 3 signal_rank 3 KILL
     [ "$st" -ne 0 ] || fail "the job exited 0 with a rank killed"
     written_intact "$before" "stopped by SIGTERM"
     echo "exit status $st, $("$CHECK" lines "$r") whole records, run.json: unfinished, why"
@@ -77,14 +91,7 @@ kill) # SIGKILL on rank 3 mid-suite
 stop) # SIGSTOP on rank 3: a hang
     timeout=4
     sleeps $timeout >"$dir/suite.yaml"
-    "$TCB_CLUSTER_MPIRUN" -n 4 "$TCBENCH" run "$dir/suite.yaml" -o "$run" >"$dir/out" 2>&1 &
-    launcher=$!
-    wait_records 3 $launcher
-    before=$(records)
-    kill -STOP "$(rank_pid 3)"
-    t0=$(now)
-    st=0; wait $launcher || st=$?
-    took=$(elapsed "$t0")
+    strike 3 signal_rank 3 STOP
     [ "$st" -eq 3 ] || fail "exit status $st, want 3 (a timeout)"
     awk -v t="$took" -v lim=$((timeout + 10)) 'BEGIN { exit !(t <= lim) }' ||
         fail "the job ended ${took}s after the stop, more than timeout + 10 s"
@@ -107,14 +114,7 @@ cases:
       op: [sum, max, min]
       dtype: [float32, int32]
 EOF
-    "$TCB_CLUSTER_MPIRUN" -n 4 "$TCBENCH" run "$dir/suite.yaml" -o "$run" >"$dir/out" 2>&1 &
-    launcher=$!
-    wait_records 2 $launcher
-    before=$(records)
-    "$TCB_CLUSTER_LINK" h2 down
-    t0=$(now)
-    st=0; wait $launcher || st=$?
-    took=$(elapsed "$t0")
+    strike 2 "$TCB_CLUSTER_LINK" h2 down
     [ "$st" -ne 0 ] || fail "the job exited 0 without h2"
     awk -v t="$took" -v lim=$((timeout + 10)) 'BEGIN { exit !(t <= lim) }' ||
         fail "the job ended ${took}s after the link went down, more than timeout + 10 s"
