@@ -413,7 +413,7 @@ static void fits_write(FILE *out, const tcb_fit_set *fits)
     fprintf(out, "#\n# collective fits, t = alpha + S / beta (cost-fits.md):\n");
     for (int i = 0; i < fits->n; i++) {
         const tcb_fit *f = &fits->fits[i];
-        fprintf(out, "#   %s %s %s %d ranks %s: alpha %.3g us, beta %.4g GB/s, busbw %.4g GB/s "
+        fprintf(out, "#  %s %s %s %d ranks %s: alpha %.3g us, beta %.4g GB/s, busbw %.4g GB/s "
                      "(%d points, %.3g..%.3g B, worst residual %.1f%%)\n",
                 f->collective, f->scope, f->dtype, f->group_ranks, f->backend, f->alpha_s * 1e6,
                 f->beta_Bps / 1e9, f->busbw_Bps / 1e9, f->points, f->min_bytes, f->max_bytes,

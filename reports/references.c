@@ -136,6 +136,9 @@ static tcb_status load_systems(const tcb_yaml_src *src, yaml_node_t *systems, tc
 static tcb_status load_doc(const tcb_yaml_src *src, tcb_references *out, tcb_diag *d)
 {
     yaml_node_t *root = yaml_document_get_root_node(src->doc);
+    if (root == NULL)
+        return tcb_yaml_error(d, src, NULL, "the file is empty; a references file needs "
+                                            "'default_tolerance', 'systems' or both");
     TCB_CHECK(tcb_yaml_check_map(src, root, "a references file", top_keys, d));
     yaml_node_t *n = tcb_yaml_map_get(src, root, "default_tolerance");
     if (n != NULL) {

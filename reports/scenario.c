@@ -158,6 +158,9 @@ static tcb_status load_plan(const tcb_yaml_src *src, yaml_node_t *plan, tcb_scen
 static tcb_status load_doc(const tcb_yaml_src *src, tcb_scenario *s, tcb_diag *d)
 {
     yaml_node_t *root = yaml_document_get_root_node(src->doc), *n, *plan, *figs;
+    if (root == NULL)
+        return tcb_yaml_error(d, src, NULL, "the file is empty; a scenario needs 'name', "
+                                            "'devices', 'plan' and 'figures'");
     TCB_CHECK(tcb_yaml_check_map(src, root, "the scenario", top_keys, d));
     TCB_CHECK(need(src, root, "name", "the scenario", &n, d));
     TCB_CHECK(text_at(src, n, "name", s->name, sizeof s->name, d));
@@ -165,10 +168,12 @@ static tcb_status load_doc(const tcb_yaml_src *src, tcb_scenario *s, tcb_diag *d
     TCB_CHECK(int_at(src, n, "devices", &s->devices, d));
     TCB_CHECK(need(src, root, "plan", "the scenario", &plan, d));
     TCB_CHECK(load_plan(src, plan, s, d));
-    long long product = (long long)s->tp * s->pp * s->dp * s->cp;
+    /* In double: four factors of up to 1e9 overflow any integer type, and a
+     * product past 2^53 is far from every valid 'devices' anyway. */
+    double product = (double)s->tp * s->pp * s->dp * s->cp;
     if (product != s->devices)
         return tcb_yaml_error(d, src, plan,
-                              "the plan uses tp x pp x dp x cp = %lld devices, not the %d of "
+                              "the plan uses tp x pp x dp x cp = %.0f devices, not the %d of "
                               "'devices'",
                               product, s->devices);
     TCB_CHECK(need(src, root, "figures", "the scenario", &figs, d));
