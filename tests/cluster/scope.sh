@@ -17,7 +17,7 @@ cases:
     params:
       collective: allreduce
       scope: [node, cross]
-      size: [16MiB, 64MiB, 128MiB]
+      size: [16MiB, 32MiB, 64MiB]
 EOF
 
 in_cluster --rate 1gbit -- bash -c '"$TCB_CLUSTER_MPIRUN" -n 4 "$0" run "$1" -o "$2"' \
@@ -37,17 +37,17 @@ for n in 0 1; do
     pass "node $n has its topology ($pus PUs)"
 done
 
-# The records in order: node 16, 64, 128 MiB, then cross 16, 64, 128 MiB.
+# The records in order: node 16, 32, 64 MiB, then cross 16, 32, 64 MiB.
 r=$WORK/run/results.jsonl
 busbw() { "$CHECK" field "$r" "$1" metrics.busbw_GBps; }
 cross=$(busbw 5) node=$(busbw 2)
 awk -v c="$cross" -v rate="$RATE_BPS" 'BEGIN { d = c * 1e9 / rate - 1;
     exit !(d <= 0.15 && d >= -0.15) }' ||
-    fail "cross scope at 128 MiB: busbw $cross GB/s, not within 15% of the shaped 0.125 GB/s"
-pass "cross scope at 128 MiB: busbw $cross GB/s, the shaped link is 0.125 GB/s"
+    fail "cross scope at 64 MiB: busbw $cross GB/s, not within 15% of the shaped 0.125 GB/s"
+pass "cross scope at 64 MiB: busbw $cross GB/s, the shaped link is 0.125 GB/s"
 awk -v n="$node" -v c="$cross" 'BEGIN { exit !(n >= 2 * c) }' ||
-    fail "node scope at 128 MiB: busbw $node GB/s is not far above the link's $cross GB/s"
-pass "node scope at 128 MiB: busbw $node GB/s, over twice the link"
+    fail "node scope at 64 MiB: busbw $node GB/s is not far above the link's $cross GB/s"
+pass "node scope at 64 MiB: busbw $node GB/s, over twice the link"
 
 # The cost model's fit of the cross-node all-reduce is the link.
 "$TCBENCH" cost "$WORK/run" -o "$WORK/cost" >"$WORK/cost.out" 2>&1 ||
