@@ -169,7 +169,7 @@ char *tcb_case_label(json_t *rec)
         ok = false;
     if (ok)
         json_object_foreach(params, k, v) keys[i++] = k;
-    if (ok)
+    if (ok && n > 1) /* qsort wants a non-NULL array even for none */
         qsort(keys, n, sizeof *keys, compare_text);
     for (i = 0; ok && i < n; i++) {
         v = json_object_get(params, keys[i]);

@@ -15,7 +15,7 @@
 #define TCB_FUZZ_ZOO "workloads/models"
 #endif
 
-#define MADE_MAX 64
+#define MADE_MAX 256 /* the zoo's links, the input files and their directories */
 
 static char dir[512];
 static char *made[MADE_MAX]; /* paths under dir, in the order they were made */
