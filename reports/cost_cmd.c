@@ -390,15 +390,14 @@ static json_t *fits_json(const tcb_fit_set *fits)
         json_object_set_new(o, "dtype", json_string(f->dtype));
         json_object_set_new(o, "backend", json_string(f->backend));
         json_object_set_new(o, "group_ranks", json_integer(f->group_ranks));
-        json_object_set_new(o, "alpha_s", json_real(f->alpha_s));
-        json_object_set_new(o, "beta_Bps", json_real(f->beta_Bps));
-        json_object_set_new(o, "busbw_Bps", isfinite(f->busbw_Bps) ? json_real(f->busbw_Bps)
-                                                                     : json_null());
+        json_object_set_new(o, "alpha_s", tcb_json_number(f->alpha_s));
+        json_object_set_new(o, "beta_Bps", tcb_json_number(f->beta_Bps));
+        json_object_set_new(o, "busbw_Bps", tcb_json_number(f->busbw_Bps));
         json_object_set_new(o, "alpha_clamped", json_boolean(f->flags & TCB_FIT_ALPHA_CLAMPED));
         json_object_set_new(o, "points", json_integer(f->points));
-        json_object_set_new(o, "min_bytes", json_real(f->min_bytes));
-        json_object_set_new(o, "max_bytes", json_real(f->max_bytes));
-        json_object_set_new(o, "max_rel_resid", json_real(f->max_rel_resid));
+        json_object_set_new(o, "min_bytes", tcb_json_number(f->min_bytes));
+        json_object_set_new(o, "max_bytes", tcb_json_number(f->max_bytes));
+        json_object_set_new(o, "max_rel_resid", tcb_json_number(f->max_rel_resid));
         json_object_set_new(o, "runs", json_string(f->runs));
         json_array_append_new(a, o);
     }

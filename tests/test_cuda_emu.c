@@ -18,6 +18,7 @@
  * the results must be equal. */
 #include "compute.h"
 #include "cuda_kernels.h"
+#include "test_buffers.h"
 
 #include <criterion/criterion.h>
 #include <math.h>
@@ -31,69 +32,21 @@ static tcb_compute *cx;
 
 #define OK(call) cr_assert_eq((call), cudaSuccess, "%s failed", #call)
 
-/* ---- buffers, random numbers, comparisons ---------------------------------- */
-
-static void *bufs[256];
-static int nbufs;
-static uint64_t rng;
-
-static void *tmem(size_t bytes)
-{
-    cr_assert(nbufs < (int)(sizeof bufs / sizeof bufs[0]), "test buffer table full");
-    void *p = calloc(1, bytes > 0 ? bytes : 1);
-    cr_assert_not_null(p);
-    bufs[nbufs++] = p;
-    return p;
-}
+/* ---- setup (buffers and random inputs: test_buffers.h), comparisons ---- */
 
 static void setup(void)
 {
-    rng = 0xc0da5eedULL;
-    nbufs = 0;
+    test_buffers_begin(0xc0da5eedULL);
     cr_assert_eq(cpu->open(NULL, 2, &cx), TCB_OK);
 }
 
 static void teardown(void)
 {
-    for (int i = 0; i < nbufs; i++)
-        free(bufs[i]);
+    test_buffers_end();
     cpu->close(cx);
 }
 
 TestSuite(cuda_emu, .init = setup, .fini = teardown, .timeout = 120);
-
-/* splitmix64: uniform in [lo, hi). */
-static double urand(double lo, double hi)
-{
-    uint64_t z = (rng += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    z ^= z >> 31;
-    return lo + (hi - lo) * (double)(z >> 11) * 0x1p-53;
-}
-
-static float *frand(size_t n, double lo, double hi)
-{
-    float *x = tmem(n * sizeof *x);
-    for (size_t i = 0; i < n; i++)
-        x[i] = (float)urand(lo, hi);
-    return x;
-}
-
-static float *fcopy(const float *x, size_t n)
-{
-    float *y = tmem(n * sizeof *y);
-    memcpy(y, x, n * sizeof *y);
-    return y;
-}
-
-static int32_t *irand(size_t n, int hi)
-{
-    int32_t *x = tmem(n * sizeof *x);
-    for (size_t i = 0; i < n; i++)
-        x[i] = (int32_t)urand(0, hi);
-    return x;
-}
 
 /* Every |got - want| <= rtol * max|want| (+ a denormal's worth). */
 static void expect_close(const float *got, const float *want, size_t n, double rtol,

@@ -8,6 +8,7 @@
  * ones where the code takes another path (several column or row blocks). */
 #include "compute.h"
 #include "compute_cpu_internal.h" /* tcb_cpu_expf, tcb_cpu_max */
+#include "test_buffers.h"
 
 #include <criterion/criterion.h>
 #include <math.h>
@@ -38,70 +39,21 @@ extern const tcb_compute_backend tcb_compute_cpu;
 static const tcb_compute_backend *be = &tcb_compute_cpu;
 static tcb_compute *cx;
 
-/* ---- buffers, random numbers, comparisons ---------------------------------- */
-
-/* Every buffer a test takes; the fini frees them all. */
-static void *bufs[512];
-static int nbufs;
-static uint64_t rng;
-
-static void *tmem(size_t bytes)
-{
-    cr_assert(nbufs < (int)(sizeof bufs / sizeof bufs[0]), "test buffer table full");
-    void *p = calloc(1, bytes > 0 ? bytes : 1);
-    cr_assert_not_null(p);
-    bufs[nbufs++] = p;
-    return p;
-}
+/* ---- setup (buffers and random inputs: test_buffers.h), comparisons ---- */
 
 static void setup(void)
 {
-    rng = 0x7cb5eedULL;
-    nbufs = 0;
+    test_buffers_begin(0x7cb5eedULL);
     cr_assert_eq(be->open(NULL, 2, &cx), TCB_OK);
 }
 
 static void teardown(void)
 {
-    for (int i = 0; i < nbufs; i++)
-        free(bufs[i]);
+    test_buffers_end();
     be->close(cx);
 }
 
 TestSuite(ops, .init = setup, .fini = teardown);
-
-/* splitmix64: uniform in [lo, hi). */
-static double urand(double lo, double hi)
-{
-    uint64_t z = (rng += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    z ^= z >> 31;
-    return lo + (hi - lo) * (double)(z >> 11) * 0x1p-53;
-}
-
-static float *frand(size_t n, double lo, double hi)
-{
-    float *x = tmem(n * sizeof *x);
-    for (size_t i = 0; i < n; i++)
-        x[i] = (float)urand(lo, hi);
-    return x;
-}
-
-static float *fcopy(const float *x, size_t n)
-{
-    float *y = tmem(n * sizeof *y);
-    memcpy(y, x, n * sizeof *y);
-    return y;
-}
-
-static float *ffill(size_t n, float v)
-{
-    float *x = tmem(n * sizeof *x);
-    for (size_t i = 0; i < n; i++)
-        x[i] = v;
-    return x;
-}
 
 /* The exact double of each float, so the reference sees the same inputs. */
 static double *dup_d(const float *x, size_t n)
