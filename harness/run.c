@@ -165,8 +165,6 @@ tcb_status tcb_run_case(tcb_run_ctx *ctx, const tcb_case *c, int *check,
         tcb_energy_meter_end(ctx->energy);
     }
     o.status = tcb_world_agree(w, o.status);
-    if (ctx->watchdog != NULL)
-        tcb_watchdog_disarm(ctx->watchdog, c);
     tcb_deadline_clear();
     if (o.status != TCB_OK) {
         o.check = CHECK_ERROR;
@@ -215,6 +213,8 @@ tcb_status tcb_run_case(tcb_run_ctx *ctx, const tcb_case *c, int *check,
             tcb_status s = tcb_results_append(ctx->results, rec);
             o.status = tcb_status_worst(o.status, s);
         }
+        if (ctx->watchdog != NULL)
+            tcb_watchdog_recorded(ctx->watchdog);
         print_table(ctx, c, state, o.timed ? &t : NULL, o.wrong);
         *check = o.check;
         if (stats != NULL)
@@ -229,6 +229,11 @@ tcb_status tcb_run_case(tcb_run_ctx *ctx, const tcb_case *c, int *check,
     /* A failed write on rank 0 is a failure of the run; a wrong result is
      * the case's own verdict. */
     tcb_status agreed = tcb_world_agree(w, o.status);
+    /* Only now: every collective of the case (the times, the energy, the
+     * agreements) is under its deadline, so a rank stopped in any of them
+     * cannot hang the run. */
+    if (ctx->watchdog != NULL)
+        tcb_watchdog_disarm(ctx->watchdog, c);
     if (agreed == TCB_OK && o.check == CHECK_WRONG)
         agreed = TCB_ERR_WRONG;
     return agreed;

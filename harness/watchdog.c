@@ -81,10 +81,13 @@ static void fire(tcb_watchdog *wd)
                                         i ? "," : "", (long long)json_integer_value(r));
         }
     }
+    if (json_is_array(ranks) && json_array_size(ranks) == 0)
+        snprintf(list, sizeof list, "none (a rank is stuck in the case's closing agreements)");
     char detail[768];
     snprintf(detail, sizeof detail,
-             "case %d exceeded timeout_s=%g; ranks that had not finished: %s",
-             wd->case_index, wd->timeout_s, list);
+             "case %d exceeded timeout_s=%g; ranks that had not finished: %s%s",
+             wd->case_index, wd->timeout_s, list,
+             wd->record == NULL ? "; the case's own record was already written" : "");
     tcb_log_error("%s; aborting the job", detail);
     if (wd->record != NULL) {
         tcb_record_set_check(wd->record, "timeout", -1, detail);
@@ -178,6 +181,14 @@ void tcb_watchdog_rank_done(tcb_watchdog *wd, const tcb_case *c)
 #else
     (void)c;
 #endif
+}
+
+void tcb_watchdog_recorded(tcb_watchdog *wd)
+{
+    pthread_mutex_lock(&wd->lock);
+    json_decref(wd->record);
+    wd->record = NULL;
+    pthread_mutex_unlock(&wd->lock);
 }
 
 void tcb_watchdog_disarm(tcb_watchdog *wd, const tcb_case *c)

@@ -34,7 +34,11 @@ void tcb_watchdog_arm(tcb_watchdog *wd, const tcb_case *c, json_t *record);
 /* Every rank, once per case, when its part of the case is done. */
 void tcb_watchdog_rank_done(tcb_watchdog *wd, const tcb_case *c);
 
-/* Rank 0, after the ranks agreed the case is over: cancels the deadline and
+/* Rank 0: the case's own record is written, so a timeout from here on
+ * writes none (it still aborts the job and says why in run.json). */
+void tcb_watchdog_recorded(tcb_watchdog *wd);
+
+/* Rank 0, after the case's last collective: cancels the deadline and
  * collects the other ranks' done messages. */
 void tcb_watchdog_disarm(tcb_watchdog *wd, const tcb_case *c);
 
